@@ -1,0 +1,376 @@
+"""LangChain messages, content blocks, tools and options -> a request body.
+
+Pure functions: plain LangChain objects in, a JSON-ready ``dict`` out. Nothing
+here does I/O or knows about `ChatGradient`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.messages.block_translators.openai import (
+    convert_to_openai_data_block,
+)
+
+from langchain_gradient.errors import GradientInvalidInputError
+
+__all__ = [
+    "DEVELOPER_ROLE_KEY",
+    "build_payload",
+    "format_content",
+    "message_to_dict",
+    "messages_to_dicts",
+    "validate_params",
+]
+
+DEVELOPER_ROLE_KEY = "__openai_role__"
+"""``SystemMessage(..., additional_kwargs={DEVELOPER_ROLE_KEY: "developer"})``
+sends the message with the ``developer`` role (the key ChatOpenAI uses too)."""
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# Blocks an assistant turn may carry that the API must not receive: provider
+# reasoning and tool-call blocks (tool calls travel in ``tool_calls`` instead).
+_ASSISTANT_SKIPPED_BLOCKS = frozenset(
+    {
+        "tool_use",
+        "tool_call",
+        "tool_call_chunk",
+        "server_tool_call",
+        "server_tool_call_chunk",
+        "server_tool_result",
+        "invalid_tool_call",
+        "thinking",
+        "redacted_thinking",
+        "reasoning",
+        "reasoning_content",
+    }
+)
+_NUMERIC_RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "frequency_penalty": (-2.0, 2.0),
+    "presence_penalty": (-2.0, 2.0),
+    "top_logprobs": (0, 20),
+    "n": (1, 128),
+}
+
+
+def build_payload(
+    messages: Sequence[BaseMessage],
+    params: Mapping[str, Any],
+    *,
+    stream: bool,
+    echo_reasoning: bool = False,
+) -> dict[str, Any]:
+    """Assemble the JSON body of one ``POST /chat/completions``.
+
+    Args:
+        messages: The conversation.
+        params: ``model`` and every other body field, already merged from the
+            model's configuration and the call's keyword arguments; ``None``
+            values are dropped. ``stream_options`` is kept only when streaming.
+        stream: Whether to ask for server-sent events.
+        echo_reasoning: Send ``reasoning_content`` back on assistant turns with
+            tool calls.
+
+    Returns:
+        The request body.
+    """
+    body: dict[str, Any] = {"messages": messages_to_dicts(messages, echo_reasoning=echo_reasoning)}
+    for key, value in params.items():
+        if value is not None:
+            body[key] = value
+    validate_params(body)
+    if stream:
+        body["stream"] = True
+    else:
+        # The API answers 400 to stream_options on a non-streaming request.
+        body.pop("stream_options", None)
+        body.pop("stream", None)
+    return body
+
+
+def validate_params(body: Mapping[str, Any]) -> None:
+    """Reject parameter values the API is documented to refuse.
+
+    Raises:
+        GradientInvalidInputError: naming the parameter and its allowed range.
+    """
+    for name, (low, high) in _NUMERIC_RANGES.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            msg = f"{name} must be a number, got {value!r}"
+            raise GradientInvalidInputError(msg)
+        if not low <= value <= high:
+            msg = f"{name} must be between {low:g} and {high:g}, got {value!r}"
+            raise GradientInvalidInputError(msg)
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool) or value < 0):
+            msg = f"{name} must be a non-negative integer, got {value!r}"
+            raise GradientInvalidInputError(msg)
+    stop = body.get("stop")
+    if stop is not None and not isinstance(stop, (str, list)):
+        msg = f"stop must be a string or a list of strings, got {stop!r}"
+        raise GradientInvalidInputError(msg)
+
+
+def messages_to_dicts(
+    messages: Sequence[BaseMessage], *, echo_reasoning: bool = False
+) -> list[dict[str, Any]]:
+    """Convert a conversation to the API's ``messages`` array."""
+    return [
+        message_to_dict(message, index, echo_reasoning=echo_reasoning)
+        for index, message in enumerate(messages)
+    ]
+
+
+def message_to_dict(
+    message: BaseMessage, index: int = 0, *, echo_reasoning: bool = False
+) -> dict[str, Any]:
+    """Convert one LangChain message to one API message.
+
+    Args:
+        message: The message.
+        index: Its position in the conversation, quoted in errors.
+        echo_reasoning: Include ``reasoning_content`` on assistant messages that
+            carry tool calls.
+
+    Raises:
+        GradientInvalidInputError: for a role or content block the API cannot take.
+    """
+    if isinstance(message, HumanMessage):
+        result: dict[str, Any] = {
+            "role": "user",
+            "content": format_content(message.content, index, "user"),
+        }
+    elif isinstance(message, AIMessage):
+        result = _assistant_to_dict(message, index, echo_reasoning)
+    elif isinstance(message, SystemMessage):
+        role = message.additional_kwargs.get(DEVELOPER_ROLE_KEY, "system")
+        if role not in ("system", "developer"):
+            msg = f"message {index}: unsupported system role {role!r}"
+            raise GradientInvalidInputError(msg)
+        result = {"role": role, "content": format_content(message.content, index, role)}
+    elif isinstance(message, ToolMessage):
+        result = {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id,
+            "content": format_content(message.content, index, "tool"),
+        }
+    elif isinstance(message, ChatMessage):
+        role = "user" if message.role == "human" else message.role
+        if role == "ai":
+            role = "assistant"
+        if role not in _ROLES:
+            msg = (
+                f"message {index}: unknown role {message.role!r}; the API accepts "
+                f"{', '.join(sorted(_ROLES))}"
+            )
+            raise GradientInvalidInputError(msg)
+        result = {"role": role, "content": format_content(message.content, index, role)}
+    else:
+        msg = (
+            f"message {index}: unsupported message type {type(message).__name__} "
+            f"(role {message.type!r})"
+        )
+        raise GradientInvalidInputError(msg)
+    if message.name:
+        result["name"] = message.name
+    return result
+
+
+def _assistant_to_dict(message: AIMessage, index: int, echo_reasoning: bool) -> dict[str, Any]:
+    tool_calls = [
+        _tool_call_to_dict(call["id"], call["name"], call["args"], index)
+        for call in message.tool_calls
+    ]
+    tool_calls.extend(
+        {
+            "id": call.get("id"),
+            "type": "function",
+            "function": {"name": call.get("name"), "arguments": call.get("args") or ""},
+        }
+        for call in message.invalid_tool_calls
+    )
+    if not tool_calls and message.additional_kwargs.get("tool_calls"):
+        tool_calls = list(message.additional_kwargs["tool_calls"])
+    content = _assistant_content(message.content, index)
+    result: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        result["tool_calls"] = tool_calls
+        if not content:
+            result["content"] = None
+        reasoning = message.additional_kwargs.get("reasoning_content")
+        if echo_reasoning and reasoning:
+            result["reasoning_content"] = reasoning
+    return result
+
+
+def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
+    if isinstance(content, str):
+        return content
+    parts: list[dict[str, Any]] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append({"type": "text", "text": block})
+            continue
+        kind = block.get("type")
+        if kind in _ASSISTANT_SKIPPED_BLOCKS:
+            continue
+        if kind != "text":
+            msg = (
+                f"message {index}: assistant content block of type {kind!r} cannot "
+                "be sent to the API (only text is accepted on assistant turns)"
+            )
+            raise GradientInvalidInputError(msg)
+        parts.append(_text_part(block))
+    if any("cache_control" in part for part in parts):
+        return parts
+    return "".join(part["text"] for part in parts)
+
+
+def _tool_call_to_dict(call_id: str | None, name: str, args: Any, index: int) -> dict[str, Any]:
+    try:
+        arguments = json.dumps(args, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        msg = f"message {index}: arguments of tool call {name!r} are not JSON-serialisable: {exc}"
+        raise GradientInvalidInputError(msg) from exc
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": arguments},
+    }
+
+
+def format_content(content: str | list[Any], index: int, role: str) -> str | list[dict[str, Any]]:
+    """Convert message content to the API's ``content`` (a string or parts).
+
+    Text stays text (``cache_control`` kept); LangChain standard image, video and
+    file blocks, OpenAI ``image_url``/``video_url`` parts and Anthropic image
+    ``source`` blocks become ``image_url``/``video_url`` parts.
+
+    Raises:
+        GradientInvalidInputError: naming the block type and the message index
+            for anything the API cannot take.
+    """
+    if isinstance(content, str):
+        return content
+    return [_content_part(block, index, role) for block in content]
+
+
+def _content_part(block: Any, index: int, role: str) -> dict[str, Any]:
+    if isinstance(block, str):
+        return {"type": "text", "text": block}
+    if not isinstance(block, dict):
+        msg = f"message {index}: content item of type {type(block).__name__} is not a block"
+        raise GradientInvalidInputError(msg)
+    kind = block.get("type")
+    if kind == "text":
+        return _text_part(block)
+    if role == "user" and kind in ("image_url", "video_url"):
+        return _url_part(block, index)
+    if role == "user" and kind in ("image", "video", "file"):
+        return _media_part(block, index)
+    msg = (
+        f"message {index} ({role}): content block of type {kind!r} is not supported "
+        "by the Gradient chat completions API"
+    )
+    if role != "user" and kind in ("image", "image_url", "video", "video_url", "file"):
+        msg += "; media is only accepted in user messages"
+    raise GradientInvalidInputError(msg)
+
+
+def _text_part(block: Mapping[str, Any]) -> dict[str, Any]:
+    text = block.get("text")
+    if not isinstance(text, str):
+        msg = f"text block has no string 'text': {block!r}"[:200]
+        raise GradientInvalidInputError(msg)
+    part: dict[str, Any] = {"type": "text", "text": text}
+    cache_control = block.get("cache_control") or (block.get("extras") or {}).get("cache_control")
+    if cache_control:
+        part["cache_control"] = cache_control
+    return part
+
+
+def _url_part(block: Mapping[str, Any], index: int) -> dict[str, Any]:
+    kind = block["type"]
+    inner = block.get(kind)
+    if isinstance(inner, str):
+        inner = {"url": inner}
+    if not isinstance(inner, dict) or not isinstance(inner.get("url"), str):
+        msg = f"message {index}: {kind} block needs {{'{kind}': {{'url': ...}}}}"
+        raise GradientInvalidInputError(msg)
+    return {"type": kind, kind: dict(inner)}
+
+
+def _media_part(block: Mapping[str, Any], index: int) -> dict[str, Any]:
+    kind = block["type"]
+    source = block.get("source")
+    if kind == "image" and isinstance(source, dict):
+        return _anthropic_image(source, index)
+    mime_type = str(block.get("mime_type") or "")
+    if kind == "file":
+        # Gradient has no file part; images and videos sent as files still fit.
+        if mime_type.startswith("image/"):
+            kind = "image"
+        elif mime_type.startswith("video/"):
+            kind = "video"
+        else:
+            msg = (
+                f"message {index}: file block with mime type {mime_type or 'unknown'!r} "
+                "is not supported (Gradient chat completions accepts text, image and "
+                "video parts only)"
+            )
+            raise GradientInvalidInputError(msg)
+    if "file_id" in block or block.get("source_type") == "id":
+        msg = f"message {index}: {kind} block referencing a file id is not supported"
+        raise GradientInvalidInputError(msg)
+    try:
+        part = convert_to_openai_data_block({**block, "type": "image"})
+    except (KeyError, ValueError) as exc:
+        msg = f"message {index}: {block.get('type')!r} block cannot be converted: {exc}"
+        raise GradientInvalidInputError(msg) from exc
+    url_part: dict[str, Any] = part["image_url"]
+    detail = block.get("detail") or (block.get("extras") or {}).get("detail")
+    if detail and kind == "image":
+        url_part["detail"] = detail
+    if kind == "video":
+        return {"type": "video_url", "video_url": url_part}
+    return part
+
+
+def _anthropic_image(source: Mapping[str, Any], index: int) -> dict[str, Any]:
+    if source.get("type") == "base64" and source.get("data"):
+        media_type = source.get("media_type") or "image/png"
+        url = f"data:{media_type};base64,{source['data']}"
+    elif source.get("type") == "url" and source.get("url"):
+        url = source["url"]
+    else:
+        msg = f"message {index}: image source of type {source.get('type')!r} is not supported"
+        raise GradientInvalidInputError(msg)
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def check_tool_name(name: Any) -> None:
+    """Raise if ``name`` is not a function name the API accepts."""
+    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+        msg = (
+            f"tool name {name!r} is invalid: the API requires 1-64 characters "
+            "from a-z, A-Z, 0-9, '_' and '-'"
+        )
+        raise GradientInvalidInputError(msg)

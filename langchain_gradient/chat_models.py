@@ -1,0 +1,614 @@
+"""`ChatGradient`: DigitalOcean Gradient serverless inference as a LangChain chat model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+    ModelProfile,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import _build_model_kwargs
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_gradient import _transport
+from langchain_gradient._profiles import profile_for
+from langchain_gradient._request import build_payload
+from langchain_gradient._response import StreamMapper, chat_result
+from langchain_gradient._structured_output import (
+    StructuredOutputMethod,
+    structured_output_runnable,
+)
+from langchain_gradient._tools import format_tool_choice, format_tools
+from langchain_gradient._version import __version__
+from langchain_gradient.errors import (
+    GradientInvalidInputError,
+    GradientMissingAPIKeyError,
+    GradientResponseError,
+    GradientStreamError,
+)
+
+__all__ = ["ChatGradient"]
+
+DEFAULT_MODEL = "llama3.3-70b-instruct"
+DEFAULT_BASE_URL = "https://inference.do-ai.run/v1"
+API_KEY_ENV_VARS = ("DIGITALOCEAN_INFERENCE_KEY", "GRADIENT_MODEL_ACCESS_KEY")
+BASE_URL_ENV_VAR = "DIGITALOCEAN_INFERENCE_BASE_URL"
+MISSING_KEY_MESSAGE = (
+    "No Gradient model access key found. Pass api_key=... or set "
+    "DIGITALOCEAN_INFERENCE_KEY (or GRADIENT_MODEL_ACCESS_KEY). Create a key in the "
+    "DigitalOcean control panel: Inference (Gradient AI) > Model Access Keys "
+    "(https://cloud.digitalocean.com/gen-ai/model-access-keys)."
+)
+_USER_AGENT = f"langchain-gradient/{__version__}"
+
+# Request fields that map 1:1 from a ChatGradient field of the same name.
+_BODY_FIELDS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "frequency_penalty",
+    "presence_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "n",
+    "seed",
+    "user",
+    "reasoning_effort",
+    "reasoning",
+)
+
+
+def _encode(payload: Mapping[str, Any]) -> bytes:
+    try:
+        return json.dumps(
+            payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode()
+    except (TypeError, ValueError) as exc:
+        msg = f"request body is not JSON-serialisable: {exc}"
+        raise GradientInvalidInputError(msg) from exc
+
+
+def _decode_body(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        text = response.text[:300]
+        msg = f"the API answered with a body that is not JSON: {text!r}"
+        raise GradientResponseError(msg) from exc
+
+
+class ChatGradient(BaseChatModel):
+    """DigitalOcean Gradient serverless inference chat model.
+
+    Talks to Gradient's OpenAI-compatible Chat Completions API
+    (``POST {base_url}/chat/completions``) with pooled ``httpx`` clients, sync
+    and async, with retries, streaming, tool calling, structured output,
+    reasoning and usage (prompt-cache counts included).
+
+    Setup:
+        Install the package and set a model access key::
+
+            pip install langchain-gradient
+            export DIGITALOCEAN_INFERENCE_KEY="sk-do-..."
+
+    Key init args (completion params):
+        model: Model id, e.g. ``"llama3.3-70b-instruct"`` (also ``model_name``).
+        temperature, top_p, max_tokens, max_completion_tokens, frequency_penalty,
+        presence_penalty, logit_bias, logprobs, top_logprobs, n, stop, seed, user,
+        reasoning_effort, reasoning: Sent under their API names when set;
+            nothing is sent when unset. Any of them can also be passed per call,
+            e.g. ``model.invoke(..., seed=1)``.
+        request_metadata: Gradient's request ``metadata`` (string pairs).
+        model_kwargs: Extra body fields sent verbatim.
+
+    Key init args (client params):
+        api_key: Model access key. Default: ``DIGITALOCEAN_INFERENCE_KEY``, then
+            ``GRADIENT_MODEL_ACCESS_KEY``, read when the instance is created.
+        base_url: Default ``https://inference.do-ai.run/v1`` or
+            ``DIGITALOCEAN_INFERENCE_BASE_URL``. Any OpenAI-compatible endpoint works.
+        timeout: Seconds (float) or an ``httpx.Timeout``. Default: 120 s between
+            bytes, 10 s to connect.
+        max_retries: Retries for connection errors, timeouts, 408/409/429/5xx.
+        default_headers: Extra headers on every request.
+        http_client, http_async_client: Your own ``httpx`` clients (never closed
+            by this class).
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_gradient import ChatGradient
+
+            model = ChatGradient(model="llama3.3-70b-instruct", temperature=0)
+
+    Invoke:
+        .. code-block:: python
+
+            message = model.invoke("Name three oceans.")
+            print(message.content)
+            print(message.usage_metadata)  # input/output/total tokens
+            print(message.response_metadata["finish_reason"])
+
+    Stream:
+        .. code-block:: python
+
+            for chunk in model.stream("Write a haiku about the sea."):
+                print(chunk.text, end="", flush=True)
+
+    Async:
+        .. code-block:: python
+
+            message = await model.ainvoke("Hello")
+            async for chunk in model.astream("Hello"):
+                print(chunk.text, end="")
+
+    Tool calling:
+        .. code-block:: python
+
+            from langchain_core.tools import tool
+
+            @tool
+            def get_weather(city: str) -> str:
+                \"\"\"Get the weather in a city.\"\"\"
+                return "sunny"
+
+            message = model.bind_tools([get_weather]).invoke("Weather in Paris?")
+            print(message.tool_calls)
+
+    Structured output:
+        .. code-block:: python
+
+            from pydantic import BaseModel
+
+            class Joke(BaseModel):
+                setup: str
+                punchline: str
+
+            joke = model.with_structured_output(Joke).invoke("A joke about cats")
+
+    Reasoning:
+        .. code-block:: python
+
+            thinker = ChatGradient(model="openai-gpt-oss-120b", reasoning_effort="low")
+            message = thinker.invoke("Is 9.11 larger than 9.9?")
+            print(message.additional_kwargs.get("reasoning_content"))
+
+    Closing:
+        The instance keeps a connection pool. ``model.close()`` /
+        ``await model.aclose()`` (or ``with ChatGradient() as model:``) release it.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model: str = Field(default=DEFAULT_MODEL, alias="model_name")
+    """Model id, e.g. ``llama3.3-70b-instruct``."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env(list(API_KEY_ENV_VARS), default=None)
+    )
+    """Model access key (``DIGITALOCEAN_INFERENCE_KEY`` / ``GRADIENT_MODEL_ACCESS_KEY``)."""
+    base_url: str = Field(default_factory=from_env(BASE_URL_ENV_VAR, default=DEFAULT_BASE_URL))
+    """API base; requests go to ``{base_url}/chat/completions``."""
+    timeout: float | httpx.Timeout | None = None
+    """Seconds or ``httpx.Timeout``; ``None`` means 120 s read, 10 s connect."""
+    max_retries: int = Field(default=2, ge=0)
+    """How many times a failed request is retried."""
+    default_headers: dict[str, str] | None = None
+    """Extra headers sent with every request."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own sync ``httpx.Client`` (used as is, never closed here)."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own ``httpx.AsyncClient`` (used as is, never closed here)."""
+
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_tokens: int | None = Field(default=None, ge=0)
+    """Deprecated by the API in favour of ``max_completion_tokens``, still accepted."""
+    max_completion_tokens: int | None = Field(default=None, ge=0)
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    logit_bias: dict[int, int] | None = None
+    """Token id -> bias (-100..100)."""
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    n: int | None = Field(default=None, ge=1, le=128)
+    """Number of choices; each becomes one generation (invoke only)."""
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences; a call-time ``stop`` replaces them."""
+    seed: int | None = None
+    user: str | None = None
+    """End-user id for abuse monitoring."""
+    reasoning_effort: str | None = None
+    """Passed as given (the API lists none/minimal/low/medium/high/xhigh/max)."""
+    reasoning: dict[str, Any] | None = None
+    """Anthropic-style ``{"effort": ..., "max_tokens": ...}`` object."""
+    request_metadata: dict[str, str] | None = None
+    """Gradient's request ``metadata`` field (LangChain's ``metadata`` is for tracing)."""
+    echo_reasoning_content: bool = False
+    """Send ``reasoning_content`` back on assistant turns that carry tool calls
+    (some DeepSeek/Kimi thinking deployments require it)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra body fields, sent verbatim."""
+    streaming: bool = False
+    """Route ``invoke`` through streaming."""
+    stream_usage: bool = True
+    """Ask for usage on streams (``stream_options.include_usage``)."""
+
+    _clients: _transport.Clients = PrivateAttr()
+    _headers: dict[str, str] | None = PrivateAttr(default=None)
+    _headers_key: tuple[Any, ...] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_model_kwargs(cls, values: dict[str, Any]) -> Any:
+        """Move unknown constructor kwargs into ``model_kwargs`` (with a warning)."""
+        if not isinstance(values, dict):
+            return values
+        names = set()
+        for name, field in cls.model_fields.items():
+            names.add(name)
+            if field.alias:
+                names.add(field.alias)
+        return _build_model_kwargs(values, names)
+
+    @model_validator(mode="after")
+    def _check_gradient_setup(self) -> Self:
+        if self.api_key is None:
+            raise GradientMissingAPIKeyError(MISSING_KEY_MESSAGE)
+        if self.streaming and (self.n or 1) > 1:
+            msg = "n > 1 cannot be combined with streaming=True"
+            raise GradientInvalidInputError(msg)
+        self._clients = _transport.Clients(self.http_client, self.http_async_client)
+        self._add_version("langchain-gradient", __version__)
+        return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return profile_for(self.model)
+
+    # ------------------------------------------------------------ identity
+
+    @property
+    def _llm_type(self) -> str:
+        return "chat-gradient"
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """The model can be saved with ``langchain_core.load.dumpd`` (never the key)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where ``langchain_core.load`` finds this class."""
+        return ["langchain_gradient", "chat_models"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Secret fields and the environment variable each is reloaded from."""
+        return {"api_key": API_KEY_ENV_VARS[0]}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, **self._default_params}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        model = kwargs.get("model")
+        params = LangSmithParams(
+            ls_provider="gradient",
+            ls_model_name=model if isinstance(model, str) else self.model,
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if isinstance(temperature, (int, float)):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is None:
+            max_tokens = kwargs.get("max_completion_tokens", self.max_completion_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        ls_stop = stop or kwargs.get("stop") or self.stop
+        if ls_stop:
+            params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
+        return params
+
+    # ------------------------------------------------------------ requests
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        """Body fields from the configuration (unset ones left out)."""
+        params: dict[str, Any] = {"model": self.model}
+        for name in _BODY_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                params[name] = value
+        if self.stop:
+            params["stop"] = self.stop
+        if self.request_metadata:
+            params["metadata"] = self.request_metadata
+        params.update(self.model_kwargs)
+        return params
+
+    def _payload(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None,
+        *,
+        stream: bool,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
+        params = self._default_params
+        if stop is not None:
+            params["stop"] = stop or None
+        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        kwargs.pop("stream", None)
+        params.update(kwargs)
+        if stream:
+            if (params.get("n") or 1) > 1:
+                msg = "n > 1 is not supported when streaming; use invoke or batch"
+                raise GradientInvalidInputError(msg)
+            if stream_usage and "stream_options" not in params:
+                params["stream_options"] = {"include_usage": True}
+        return build_payload(
+            messages, params, stream=stream, echo_reasoning=self.echo_reasoning_content
+        )
+
+    def _request_headers(self) -> dict[str, str]:
+        key = (self.api_key, self.default_headers)
+        if self._headers is None or self._headers_key != key:
+            secret = self.api_key.get_secret_value() if self.api_key else ""
+            self._headers = _transport.build_headers(secret, self.default_headers, _USER_AGENT)
+            self._headers_key = key
+        return self._headers
+
+    def _request(
+        self, client: httpx.Client | httpx.AsyncClient, payload: Mapping[str, Any]
+    ) -> httpx.Request:
+        headers = self._request_headers()
+        if payload.get("stream"):
+            headers = {**headers, "Accept": "text/event-stream"}
+        timeout = _transport.DEFAULT_TIMEOUT if self.timeout is None else self.timeout
+        return client.build_request(
+            "POST",
+            self.base_url.rstrip("/") + "/chat/completions",
+            content=_encode(payload),
+            headers=headers,
+            timeout=timeout,
+        )
+
+    def _policy(self) -> _transport.RetryPolicy:
+        return _transport.RetryPolicy(max_retries=self.max_retries)
+
+    # --------------------------------------------------- the four hooks
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
+        client = self._clients.sync()
+        response = _transport.send(client, self._request(client, payload), self._policy())
+        return chat_result(_decode_body(response), payload["model"])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
+        client = self._clients.async_()
+        response = await _transport.asend(client, self._request(client, payload), self._policy())
+        return chat_result(_decode_body(response), payload["model"])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
+        client = self._clients.sync()
+        response = _transport.send(
+            client, self._request(client, payload), self._policy(), stream=True
+        )
+        events = _transport.EventStream(response)
+        mapper = StreamMapper(payload["model"])
+        for event in events:
+            chunk = mapper.map(event)
+            if chunk is not None:
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        if (tail := _stream_tail(mapper, events.done)) is not None:
+            yield tail
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
+        client = self._clients.async_()
+        response = await _transport.asend(
+            client, self._request(client, payload), self._policy(), stream=True
+        )
+        events = _transport.AsyncEventStream(response)
+        mapper = StreamMapper(payload["model"])
+        async for event in events:
+            chunk = mapper.map(event)
+            if chunk is not None:
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        if (tail := _stream_tail(mapper, events.done)) is not None:
+            yield tail
+
+    # ------------------------------------------------------ tools, schemas
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools the model may call.
+
+        Args:
+            tools: ``BaseTool`` objects, functions, Pydantic models, ``TypedDict``
+                classes, JSON-schema dicts, or dicts already in the API's format;
+                non-function dicts (server-side tools such as ``mcp``) pass
+                through unchanged.
+            tool_choice: ``"auto"``, ``"none"``, ``"required"``, ``"any"`` or
+                ``True`` (both mean ``"required"``), a bound tool's name (forces
+                that tool), or a dict sent as is.
+            strict: Sets ``function.strict`` on every converted tool.
+            parallel_tool_calls: Sent as ``parallel_tool_calls`` when set.
+            **kwargs: Other request fields to bind.
+
+        Returns:
+            A runnable that calls the model with the tools.
+
+        Raises:
+            GradientInvalidInputError: for a tool that cannot be converted, a
+                name the API rejects, or a ``tool_choice`` naming an unbound tool.
+
+        Example:
+            .. code-block:: python
+
+                def add(a: int, b: int) -> int:
+                    \"\"\"Add two integers.\"\"\"
+                    return a + b
+
+                reply = model.bind_tools([add], tool_choice="add").invoke("2 + 3?")
+                reply.tool_calls  # [{'name': 'add', 'args': {'a': 2, 'b': 3}, ...}]
+        """
+        formatted = format_tools(tools, strict=strict)
+        choice = format_tool_choice(tool_choice, formatted)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: StructuredOutputMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """Return a runnable whose output follows ``schema``.
+
+        Args:
+            schema: A Pydantic (v2 or v1) class, a ``TypedDict`` class, or a JSON
+                schema / OpenAI function dict. Optional for ``json_mode``.
+            method: ``"function_calling"`` (force a single tool, the default),
+                ``"json_schema"`` (``response_format`` with the schema) or
+                ``"json_mode"`` (``response_format: json_object``; say "JSON" and
+                the keys in the prompt).
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of
+                the parsed object; a parse failure is then reported, not raised.
+            strict: Ask the server to enforce the schema exactly.
+            **kwargs: Not supported; passing any raises.
+
+        Returns:
+            A runnable producing a Pydantic instance (for Pydantic schemas) or a
+            dict. Streaming it yields progressively completed objects.
+
+        Example:
+            .. code-block:: python
+
+                from typing_extensions import TypedDict
+
+                class Answer(TypedDict):
+                    answer: str
+                    confidence: float
+
+                structured = model.with_structured_output(Answer, method="json_schema")
+                structured.invoke("What is the capital of France?")
+        """
+        if kwargs:
+            msg = f"with_structured_output got unsupported arguments: {sorted(kwargs)}"
+            raise GradientInvalidInputError(msg)
+        return structured_output_runnable(
+            self, schema, method=method, include_raw=include_raw, strict=strict
+        )
+
+    # ------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Close the connection pool this instance opened (yours stay open)."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the async pool of the running event loop, and the sync pool."""
+        await self._clients.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Never pickle the key or live clients: the key is read from the
+        # environment again on unpickling, clients are created on first use.
+        state = super().__getstate__()
+        fields = dict(state["__dict__"])
+        fields.update(api_key=None, http_client=None, http_async_client=None)
+        state["__dict__"] = fields
+        state["__pydantic_private__"] = None
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        if self.api_key is None:
+            self.api_key = secret_from_env(list(API_KEY_ENV_VARS), default=None)()
+        self._clients = _transport.Clients()
+        self._headers = None
+        self._headers_key = None
+
+
+def _stream_tail(mapper: StreamMapper, done: bool) -> ChatGenerationChunk | None:
+    """Check a stream ended properly; return its closing chunk, if any.
+
+    The rule: a stream is complete when ``[DONE]`` arrived, or when it ended
+    cleanly after a ``finish_reason``. Anything else lost data and raises.
+    """
+    if not done and not mapper.finished:
+        msg = "the stream ended before [DONE] and without a finish_reason; the reply is incomplete"
+        raise GradientStreamError(msg)
+    return mapper.finish()

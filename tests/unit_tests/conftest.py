@@ -1,0 +1,28 @@
+"""Unit tests never leave the machine: only loopback connections are allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytest_socket import enable_socket, socket_allow_hosts
+
+LOOPBACK = ["127.0.0.1", "::1", "localhost"]
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> Iterator[None]:
+    socket_allow_hosts(LOOPBACK, allow_unix_socket=True)
+    yield
+    enable_socket()
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the keys and URLs they set themselves."""
+    for name in (
+        "DIGITALOCEAN_INFERENCE_KEY",
+        "GRADIENT_MODEL_ACCESS_KEY",
+        "DIGITALOCEAN_INFERENCE_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
