@@ -374,6 +374,7 @@ class StreamMapper:
         if finish_reason:
             self.finished = True
             info = {"finish_reason": finish_reason}
+            response_metadata["finish_reason"] = finish_reason
             response_metadata.update(self._final_metadata())
         if usage is not None:
             split = _cache_creation_split(raw_usage)
