@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from langchain_gradient import ChatGradient
