@@ -1,5 +1,10 @@
 """LangChain integration for DigitalOcean Gradient serverless inference."""
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from langchain_gradient._version import __version__
 from langchain_gradient.chat_models import ChatGradient
 from langchain_gradient.errors import (
@@ -8,8 +13,10 @@ from langchain_gradient.errors import (
     GradientConnectionError,
     GradientContextOverflowError,
     GradientError,
+    GradientGuardrailError,
     GradientInvalidInputError,
     GradientMissingAPIKeyError,
+    GradientMissingEndpointError,
     GradientNotFoundError,
     GradientPermissionDeniedError,
     GradientRateLimitError,
@@ -20,15 +27,41 @@ from langchain_gradient.errors import (
     GradientTimeoutError,
 )
 
+if TYPE_CHECKING:
+    from langchain_gradient.agents import ChatGradientAgent, KnowledgeBaseFilter
+    from langchain_gradient.models import GradientModelInfo, alist_models, list_models
+
+# Loaded on first use: a plain chat call should not pay for importing them.
+_LAZY = {
+    "ChatGradientAgent": "langchain_gradient.agents",
+    "KnowledgeBaseFilter": "langchain_gradient.agents",
+    "GradientModelInfo": "langchain_gradient.models",
+    "list_models": "langchain_gradient.models",
+    "alist_models": "langchain_gradient.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'langchain_gradient' has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(import_module(module), name)
+
+
 __all__ = [
     "ChatGradient",
+    "ChatGradientAgent",
     "GradientAuthenticationError",
     "GradientBadRequestError",
     "GradientConnectionError",
     "GradientContextOverflowError",
     "GradientError",
+    "GradientGuardrailError",
     "GradientInvalidInputError",
     "GradientMissingAPIKeyError",
+    "GradientMissingEndpointError",
+    "GradientModelInfo",
     "GradientNotFoundError",
     "GradientPermissionDeniedError",
     "GradientRateLimitError",
@@ -37,5 +70,8 @@ __all__ = [
     "GradientStatusError",
     "GradientStreamError",
     "GradientTimeoutError",
+    "KnowledgeBaseFilter",
     "__version__",
+    "alist_models",
+    "list_models",
 ]

@@ -57,6 +57,8 @@ _ASSISTANT_SKIPPED_BLOCKS = frozenset(
         "reasoning_content",
     }
 )
+# Block types that carry an image or a video (accepted on user turns only).
+_MEDIA_BLOCKS = frozenset({"image", "image_url", "video", "video_url", "file"})
 _NUMERIC_RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0.0, 2.0),
     "top_p": (0.0, 1.0),
@@ -195,18 +197,33 @@ def message_to_dict(
 
 
 def _assistant_to_dict(message: AIMessage, index: int, echo_reasoning: bool) -> dict[str, Any]:
+    """An assistant turn: text content plus ``tool_calls`` in the API's form.
+
+    Tool calls come from ``message.tool_calls`` and ``invalid_tool_calls``
+    (sent back with their raw arguments, so the tool results that answer them
+    still match); failing those, from ``tool_use``/``tool_call`` content blocks
+    (Anthropic-style or LangChain v1 messages built by hand), then from a legacy
+    ``additional_kwargs["tool_calls"]``. Tool-call blocks never go out as content.
+    """
     tool_calls = [
-        _tool_call_to_dict(call["id"], call["name"], call["args"], index)
+        _tool_call_to_dict(call.get("id"), call["name"], call["args"], index)
         for call in message.tool_calls
     ]
-    tool_calls.extend(
-        {
-            "id": call.get("id"),
-            "type": "function",
-            "function": {"name": call.get("name"), "arguments": call.get("args") or ""},
-        }
-        for call in message.invalid_tool_calls
-    )
+    for call in message.invalid_tool_calls:
+        call_id = _require_call_id(call.get("id"), call.get("name"), index)
+        tool_calls.append(
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call.get("name") or "", "arguments": call.get("args") or ""},
+            }
+        )
+    if not tool_calls and isinstance(message.content, list):
+        tool_calls = [
+            _tool_call_to_dict(block.get("id"), block.get("name"), _block_args(block), index)
+            for block in message.content
+            if isinstance(block, dict) and block.get("type") in ("tool_use", "tool_call")
+        ]
     if not tool_calls and message.additional_kwargs.get("tool_calls"):
         tool_calls = list(message.additional_kwargs["tool_calls"])
     content = _assistant_content(message.content, index)
@@ -221,7 +238,22 @@ def _assistant_to_dict(message: AIMessage, index: int, echo_reasoning: bool) -> 
     return result
 
 
+def _block_args(block: Mapping[str, Any]) -> Any:
+    """The arguments of a ``tool_use`` (``input``) or ``tool_call`` (``args``) block."""
+    args = block.get("input") if block.get("type") == "tool_use" else block.get("args")
+    return {} if args is None else args
+
+
 def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
+    """Assistant content as the API takes it: text only.
+
+    Reasoning and tool-call blocks are dropped (tool calls travel in
+    ``tool_calls``); text parts are joined into one string unless one carries
+    ``cache_control``, in which case the parts are kept.
+
+    Raises:
+        GradientInvalidInputError: for any other block (e.g. an image).
+    """
     if isinstance(content, str):
         return content
     parts: list[dict[str, Any]] = []
@@ -229,6 +261,9 @@ def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
         if isinstance(block, str):
             parts.append({"type": "text", "text": block})
             continue
+        if not isinstance(block, dict):
+            msg = f"message {index}: content item of type {type(block).__name__} is not a block"
+            raise GradientInvalidInputError(msg)
         kind = block.get("type")
         if kind in _ASSISTANT_SKIPPED_BLOCKS:
             continue
@@ -238,13 +273,28 @@ def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
                 "be sent to the API (only text is accepted on assistant turns)"
             )
             raise GradientInvalidInputError(msg)
-        parts.append(_text_part(block))
+        parts.append(_text_part(block, index))
     if any("cache_control" in part for part in parts):
         return parts
     return "".join(part["text"] for part in parts)
 
 
-def _tool_call_to_dict(call_id: str | None, name: str, args: Any, index: int) -> dict[str, Any]:
+def _require_call_id(call_id: Any, name: Any, index: int) -> str:
+    if not isinstance(call_id, str) or not call_id:
+        msg = (
+            f"message {index}: tool call {name!r} has no id; the API needs one to "
+            "match the tool result (ToolMessage.tool_call_id) to the call"
+        )
+        raise GradientInvalidInputError(msg)
+    return call_id
+
+
+def _tool_call_to_dict(call_id: Any, name: Any, args: Any, index: int) -> dict[str, Any]:
+    """One request ``tool_calls`` entry; arguments as JSON text, non-ASCII kept."""
+    call_id = _require_call_id(call_id, name, index)
+    if not isinstance(name, str) or not name:
+        msg = f"message {index}: tool call {call_id!r} has no function name"
+        raise GradientInvalidInputError(msg)
     try:
         arguments = json.dumps(args, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
@@ -260,13 +310,27 @@ def _tool_call_to_dict(call_id: str | None, name: str, args: Any, index: int) ->
 def format_content(content: str | list[Any], index: int, role: str) -> str | list[dict[str, Any]]:
     """Convert message content to the API's ``content`` (a string or parts).
 
-    Text stays text (``cache_control`` kept); LangChain standard image, video and
-    file blocks, OpenAI ``image_url``/``video_url`` parts and Anthropic image
-    ``source`` blocks become ``image_url``/``video_url`` parts.
+    User turns take text, image and video parts; system, developer and tool
+    turns take text parts only (the API's message schema). Text stays text, with
+    ``cache_control`` kept (top-level, Anthropic style, or in ``extras``, LangChain
+    v1 style). LangChain standard ``image``/``video`` blocks (v1 ``url`` or
+    ``base64`` + ``mime_type``, v0 ``source_type``), ``file`` blocks with an image
+    or video mime type, OpenAI ``image_url``/``video_url`` parts (``detail``
+    kept) and Anthropic image ``source`` blocks become ``image_url``/``video_url``
+    parts.
+
+    Args:
+        content: A message's ``content``.
+        index: The message's position in the conversation, quoted in errors.
+        role: The API role the message is sent with.
+
+    Returns:
+        A string, or the list of API content parts.
 
     Raises:
         GradientInvalidInputError: naming the block type and the message index
-            for anything the API cannot take.
+            for anything the API cannot take (audio, PDF and other files, file
+            ids, media outside user turns, ``cache_control`` on a non-text part).
     """
     if isinstance(content, str):
         return content
@@ -281,28 +345,54 @@ def _content_part(block: Any, index: int, role: str) -> dict[str, Any]:
         raise GradientInvalidInputError(msg)
     kind = block.get("type")
     if kind == "text":
-        return _text_part(block)
-    if role == "user" and kind in ("image_url", "video_url"):
-        return _url_part(block, index)
-    if role == "user" and kind in ("image", "video", "file"):
+        return _text_part(block, index)
+    if kind in _MEDIA_BLOCKS and role == "user":
+        if _cache_control(block, index) is not None:
+            msg = (
+                f"message {index}: cache_control on a {kind!r} block is not supported; "
+                "the API accepts cache_control on text parts only"
+            )
+            raise GradientInvalidInputError(msg)
+        if kind in ("image_url", "video_url"):
+            return _url_part(block, index)
         return _media_part(block, index)
     msg = (
         f"message {index} ({role}): content block of type {kind!r} is not supported "
         "by the Gradient chat completions API"
     )
-    if role != "user" and kind in ("image", "image_url", "video", "video_url", "file"):
-        msg += "; media is only accepted in user messages"
+    if kind in _MEDIA_BLOCKS:
+        msg += "; images and videos are only accepted in user messages"
+    else:
+        msg += " (user messages take text, image and video parts; other roles take text)"
     raise GradientInvalidInputError(msg)
 
 
-def _text_part(block: Mapping[str, Any]) -> dict[str, Any]:
+def _cache_control(block: Mapping[str, Any], index: int | None) -> dict[str, Any] | None:
+    """A block's ``cache_control``: top-level (Anthropic) or in ``extras`` (LangChain v1)."""
+    value = block.get("cache_control")
+    if value is None and isinstance(block.get("extras"), dict):
+        value = block["extras"].get("cache_control")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        where = "" if index is None else f"message {index}: "
+        msg = (
+            f"{where}cache_control must be an object such as "
+            f"{{'type': 'ephemeral', 'ttl': '5m'}}, got {value!r}"
+        )
+        raise GradientInvalidInputError(msg)
+    return dict(value)
+
+
+def _text_part(block: Mapping[str, Any], index: int | None = None) -> dict[str, Any]:
     text = block.get("text")
     if not isinstance(text, str):
-        msg = f"text block has no string 'text': {block!r}"[:200]
+        where = "" if index is None else f"message {index}: "
+        msg = f"{where}text block has no string 'text': {block!r}"[:200]
         raise GradientInvalidInputError(msg)
     part: dict[str, Any] = {"type": "text", "text": text}
-    cache_control = block.get("cache_control") or (block.get("extras") or {}).get("cache_control")
-    if cache_control:
+    cache_control = _cache_control(block, index)
+    if cache_control is not None:
         part["cache_control"] = cache_control
     return part
 
@@ -346,7 +436,8 @@ def _media_part(block: Mapping[str, Any], index: int) -> dict[str, Any]:
         msg = f"message {index}: {block.get('type')!r} block cannot be converted: {exc}"
         raise GradientInvalidInputError(msg) from exc
     url_part: dict[str, Any] = part["image_url"]
-    detail = block.get("detail") or (block.get("extras") or {}).get("detail")
+    extras = block.get("extras")
+    detail = block.get("detail") or (extras.get("detail") if isinstance(extras, dict) else None)
     if detail and kind == "image":
         url_part["detail"] = detail
     if kind == "video":
@@ -355,13 +446,20 @@ def _media_part(block: Mapping[str, Any], index: int) -> dict[str, Any]:
 
 
 def _anthropic_image(source: Mapping[str, Any], index: int) -> dict[str, Any]:
-    if source.get("type") == "base64" and source.get("data"):
-        media_type = source.get("media_type") or "image/png"
-        url = f"data:{media_type};base64,{source['data']}"
-    elif source.get("type") == "url" and source.get("url"):
+    source_type = source.get("type")
+    if source_type == "base64":
+        data, media_type = source.get("data"), source.get("media_type")
+        if not isinstance(data, str) or not data or not isinstance(media_type, str):
+            msg = f"message {index}: base64 image source needs 'data' and 'media_type'"
+            raise GradientInvalidInputError(msg)
+        url = f"data:{media_type};base64,{data}"
+    elif source_type == "url" and isinstance(source.get("url"), str):
         url = source["url"]
     else:
-        msg = f"message {index}: image source of type {source.get('type')!r} is not supported"
+        msg = (
+            f"message {index}: image source of type {source_type!r} is not supported "
+            "(use 'base64' with 'media_type', or 'url')"
+        )
         raise GradientInvalidInputError(msg)
     return {"type": "image_url", "image_url": {"url": url}}
 

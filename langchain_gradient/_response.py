@@ -18,7 +18,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -27,10 +26,10 @@ from langchain_core.messages import (
     ToolCallChunk,
 )
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
-from langchain_core.output_parsers.openai_tools import parse_tool_call
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from langchain_gradient._compat import MODEL_PROVIDER
 from langchain_gradient.errors import GradientResponseError, GradientStreamError
 
 __all__ = [
@@ -41,10 +40,6 @@ __all__ = [
     "reports_cache_separately",
     "usage_to_metadata",
 ]
-
-MODEL_PROVIDER = "gradient"
-"""``response_metadata["model_provider"]``. Our own name: core has no translator
-registered for it, so it keeps ``reasoning_content`` as a ``reasoning`` block."""
 
 _QUOTE_LIMIT = 300
 
@@ -152,52 +147,106 @@ def _cache_creation_split(usage: Any) -> dict[str, Any] | None:
 def derive_tool_call_id(seed: str, index: int) -> str:
     """A stable tool-call id for a call the API sent without one.
 
-    The same response always yields the same id (recordings replay), and
-    different responses yield different ids.
+    A hash of ``seed`` (the response's id, creation time, model and choice,
+    plus the call's own content where known) and the call's position: the same
+    response always yields the same id, so recordings replay identically, and
+    different responses yield different ids. Never random.
     """
     digest = hashlib.sha256(f"{seed}|{index}".encode()).hexdigest()
     return f"call_{digest[:24]}"
 
 
+def _arguments_text(arguments: Any) -> str | None:
+    r"""A call's ``arguments`` as the JSON text the API is meant to send.
+
+    Some servers send an object (or another JSON value) instead of a string;
+    non-ASCII characters are kept as characters, never ``\u`` escapes.
+    """
+    if arguments is None or isinstance(arguments, str):
+        return arguments
+    return json.dumps(arguments, ensure_ascii=False)
+
+
+def _parse_arguments(text: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """Parse a complete ``arguments`` string: ``(args, None)`` or ``(None, error)``.
+
+    Empty, missing and ``"null"`` arguments mean a call without arguments
+    (``{}``). A JSON string that itself holds an object (arguments encoded
+    twice, which some open-weight models emit) is decoded once more. Anything
+    else that is not a JSON object is an error.
+    """
+    if text is None or not text.strip():
+        return {}, None
+    try:
+        value = json.loads(text, strict=False)
+    except ValueError as exc:
+        return None, f"arguments are not valid JSON: {exc}"
+    if isinstance(value, str):
+        try:
+            inner = json.loads(value, strict=False)
+        except ValueError:
+            inner = None
+        if isinstance(inner, dict):
+            value = inner
+    if value is None:
+        return {}, None
+    if not isinstance(value, dict):
+        return None, f"arguments are a JSON {type(value).__name__}, not an object"
+    return value, None
+
+
 def _parse_tool_calls(raw_calls: Any, seed: str) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """A message's ``tool_calls`` -> LangChain tool calls and invalid tool calls.
+
+    Nothing is dropped: a call whose arguments do not parse to an object, or
+    that has no function name, becomes an `InvalidToolCall` carrying the raw
+    arguments and the reason. Ids are kept exactly; a missing id is derived
+    from the response and the calls (`derive_tool_call_id`).
+    """
     calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
-    if not isinstance(raw_calls, list):
+    if raw_calls is None:
         return calls, invalid
+    if not isinstance(raw_calls, list):
+        msg = f"message.tool_calls is not a list: {_quote(raw_calls)}"
+        raise GradientResponseError(msg)
+    # The calls' content joins the seed: a response with an empty id (Gradient
+    # sends "id": "" for some models) still gets ids of its own.
+    content_seed = f"{seed}|{json.dumps(raw_calls, sort_keys=True, default=repr)}"
     for position, raw in enumerate(raw_calls):
         function = raw.get("function") if isinstance(raw, dict) else None
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        call_id = _call_id(raw_id) or derive_tool_call_id(content_seed, position)
         if not isinstance(function, dict):
             invalid.append(
                 invalid_tool_call(
-                    name=None, args=_quote(raw), id=None, error="tool call has no function"
-                )
-            )
-            continue
-        call_id = raw.get("id") or derive_tool_call_id(seed, position)
-        name = function.get("name") if isinstance(function.get("name"), str) else ""
-        arguments = function.get("arguments")
-        if isinstance(arguments, dict):
-            arguments = json.dumps(arguments, ensure_ascii=False)
-        elif arguments is not None and not isinstance(arguments, str):
-            arguments = json.dumps(arguments)
-        normalized = {"id": call_id, "function": {"name": name, "arguments": arguments}}
-        try:
-            parsed = parse_tool_call(normalized, return_id=True)
-        except OutputParserException as exc:
-            invalid.append(invalid_tool_call(name=name, args=arguments, id=call_id, error=str(exc)))
-            continue
-        if parsed is None or not isinstance(parsed.get("args"), dict):
-            invalid.append(
-                invalid_tool_call(
-                    name=name,
-                    args=arguments,
+                    name=None,
+                    args=_quote(raw),
                     id=call_id,
-                    error="tool call arguments are not a JSON object",
+                    error="tool call has no function object",
                 )
             )
             continue
-        calls.append(parsed)  # type: ignore[arg-type]
+        name = function.get("name")
+        arguments = _arguments_text(function.get("arguments"))
+        args, error = _parse_arguments(arguments)
+        if not isinstance(name, str) or not name:
+            error = "tool call has no function name"
+            invalid.append(invalid_tool_call(name=None, args=arguments, id=call_id, error=error))
+            continue
+        if args is None:
+            invalid.append(invalid_tool_call(name=name, args=arguments, id=call_id, error=error))
+            continue
+        calls.append(tool_call(name=name, args=args, id=call_id))
     return calls, invalid
+
+
+def _call_id(raw_id: Any) -> str | None:
+    if isinstance(raw_id, str) and raw_id:
+        return raw_id
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        return str(raw_id)
+    return None
 
 
 # ------------------------------------------------------- whole responses
@@ -237,6 +286,9 @@ def chat_result(body: Any, requested_model: str) -> ChatResult:
         msg = f"response has no choices: {_quote(body)}"
         raise GradientResponseError(msg)
     base = _base_metadata(body, requested_model)
+    if not isinstance(base.get("id"), str):
+        # It becomes the message id, which must be a string; others are noise.
+        base.pop("id", None)
     raw_usage = body.get("usage")
     usage = usage_to_metadata(raw_usage, base["model_name"])
     split = _cache_creation_split(raw_usage)
@@ -362,12 +414,19 @@ class StreamMapper:
         call_chunks = self._tool_call_chunks(raw_calls) if raw_calls else []
         finish_reason = (choice or {}).get("finish_reason")
         logprobs = (choice or {}).get("logprobs")
+        if logprobs is not None and not isinstance(logprobs, dict):
+            # Chunks are merged key by key; a list or string here would make
+            # the merge fail with a TypeError far from its cause.
+            msg = f"stream choice logprobs is not an object: {_quote(logprobs)}"
+            raise GradientStreamError(msg)
         usage = None
         if isinstance(raw_usage, dict):
             usage = usage_to_metadata(raw_usage, self.model_name)
         if not (text or additional_kwargs or call_chunks or finish_reason or usage or logprobs):
             return None
-        response_metadata: dict[str, Any] = {}
+        # On every chunk, so core's v1 streaming converts each one with our
+        # block translator (see _compat) rather than its generic parser.
+        response_metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
         info: dict[str, Any] | None = None
         if logprobs:
             response_metadata["logprobs"] = logprobs
@@ -399,6 +458,9 @@ class StreamMapper:
             message=AIMessageChunk(content="", response_metadata=self._final_metadata())
         )
 
+    def close(self) -> None:
+        """Called after the last chunk was delivered; subclasses may raise here."""
+
     @property
     def model_name(self) -> str:
         model = self.body.get("model")
@@ -409,6 +471,14 @@ class StreamMapper:
         return _base_metadata(self.body, self._requested_model)
 
     def _tool_call_chunks(self, raw_calls: Any) -> list[ToolCallChunk]:
+        """Tool-call fragments -> chunks core aggregates into the right calls.
+
+        Every chunk gets an integer index of our own (core merges fragments by
+        index and loses fragments without one). Each call's id and name are sent
+        once, because core concatenates repeated strings. An argument prefix
+        that may still become ``null`` is held back, so that ``"null"``
+        arguments aggregate to ``{}`` rather than to an invalid call.
+        """
         if not isinstance(raw_calls, list):
             msg = f"delta.tool_calls is not a list: {_quote(raw_calls)}"
             raise GradientStreamError(msg)
@@ -421,52 +491,95 @@ class StreamMapper:
             if not isinstance(function, dict):
                 msg = f"tool call fragment has a bad function: {_quote(raw)}"
                 raise GradientStreamError(msg)
-            call_id = raw.get("id") if isinstance(raw.get("id"), str) and raw["id"] else None
+            call_id = _call_id(raw.get("id"))
             name = function.get("name") if isinstance(function.get("name"), str) else None
-            arguments = function.get("arguments")
-            if isinstance(arguments, dict):
-                arguments = json.dumps(arguments, ensure_ascii=False)
-            elif arguments is not None and not isinstance(arguments, str):
-                arguments = json.dumps(arguments)
-            index = self._call_index(_as_int(raw.get("index")), call_id)
+            index = self._call_index(_as_int(raw.get("index")), call_id, name or None)
             call = self._calls[index]
-            # Send id and name once per call: repeated copies would be merged
-            # into the aggregate by string concatenation.
             out_id = None
             if not call["id_sent"]:
-                out_id = call_id or derive_tool_call_id(self._seed, index)
+                seed = f"{self._seed}|{name or ''}"
+                out_id = call_id or derive_tool_call_id(seed, index)
                 call["id_sent"] = True
             out_name = None
             if name and not call["name_sent"]:
                 out_name = name
                 call["name_sent"] = True
-            chunks.append(
-                tool_call_chunk(name=out_name, args=arguments or None, id=out_id, index=index)
-            )
+            args = _release_arguments(call, _arguments_text(function.get("arguments")))
+            if out_id is None and out_name is None and args is None:
+                continue
+            chunks.append(tool_call_chunk(name=out_name, args=args, id=out_id, index=index))
         return chunks
 
-    def _call_index(self, wire_index: int | None, call_id: str | None) -> int:
-        known_by_id = next(
-            (i for i, call in enumerate(self._calls) if call_id and call["id"] == call_id),
-            None,
-        )
-        if known_by_id is not None:
-            index = known_by_id
-        elif wire_index is not None and wire_index in self._wire_index:
-            index = self._wire_index[wire_index]
-            if call_id and self._calls[index]["id"] not in (None, call_id):
-                index = self._new_call(call_id)  # a provider reusing one index
-        elif wire_index is None and call_id is None and self._last_call is not None:
-            index = self._last_call
+    def _call_index(self, wire_index: int | None, call_id: str | None, name: str | None) -> int:
+        """Which call a fragment belongs to (our index, in order of appearance).
+
+        A known id wins. Otherwise the wire index decides, unless the fragment
+        brings a different id or a different name than that index's call (a
+        provider reusing one index for several calls). A fragment with neither
+        index nor id continues the latest call, unless it names another tool.
+        """
+        if call_id is not None:
+            for position, known in enumerate(self._calls):
+                if known["id"] == call_id:
+                    return self._remember(position, wire_index, call_id, name)
+        if wire_index is not None and wire_index in self._wire_index:
+            candidate: int | None = self._wire_index[wire_index]
+        elif wire_index is None and call_id is None:
+            candidate = self._last_call
         else:
-            index = self._new_call(call_id)
+            candidate = None
+        if candidate is not None:
+            known = self._calls[candidate]
+            if (call_id is not None and known["id"] not in (None, call_id)) or (
+                name is not None and known["name"] not in (None, name)
+            ):
+                candidate = None
+        index = self._new_call() if candidate is None else candidate
+        return self._remember(index, wire_index, call_id, name)
+
+    def _remember(
+        self, index: int, wire_index: int | None, call_id: str | None, name: str | None
+    ) -> int:
+        call = self._calls[index]
+        if call_id is not None and call["id"] is None:
+            call["id"] = call_id
+        if name is not None and call["name"] is None:
+            call["name"] = name
         if wire_index is not None:
             self._wire_index[wire_index] = index
-        if call_id and self._calls[index]["id"] is None:
-            self._calls[index]["id"] = call_id
         self._last_call = index
         return index
 
-    def _new_call(self, call_id: str | None) -> int:
-        self._calls.append({"id": call_id, "id_sent": False, "name_sent": False})
+    def _new_call(self) -> int:
+        self._calls.append(
+            {
+                "id": None,
+                "name": None,
+                "id_sent": False,
+                "name_sent": False,
+                "held": "",
+                "flowing": False,
+            }
+        )
         return len(self._calls) - 1
+
+
+def _release_arguments(call: dict[str, Any], fragment: str | None) -> str | None:
+    """The part of an argument fragment that can be sent now.
+
+    While everything a call has received is blank or a prefix of ``null``, it
+    is held back; once the arguments are clearly something else, the held text
+    goes out in front of the fragment. Arguments that end as exactly ``null``
+    (or blank) are never sent, so the call aggregates to ``{}``.
+    """
+    if not fragment:
+        return None
+    if call["flowing"]:
+        return fragment
+    pending: str = call["held"] + fragment
+    if "null".startswith(pending.strip()):
+        call["held"] = pending
+        return None
+    call["held"] = ""
+    call["flowing"] = True
+    return pending

@@ -1,22 +1,30 @@
 """``with_structured_output``, per method.
 
 The request side (a forced tool or ``response_format``) and the parsing side
-(langchain_core output parsers).
+(langchain_core output parsers, tightened so that a reply which does not
+follow the schema raises `OutputParserException` instead of parsing to
+``None``, when invoked and at the end of a stream alike).
 """
 
 from __future__ import annotations
 
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import (
     JsonOutputKeyToolsParser,
     PydanticToolsParser,
 )
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.output_parsers.transform import BaseCumulativeTransformOutputParser
+from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.runnables import Runnable, RunnableGenerator
+from langchain_core.runnables.utils import AddableDict
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from langchain_gradient._response import _parse_tool_calls as parse_tool_calls
 from langchain_gradient._tools import format_tool
 from langchain_gradient.errors import GradientInvalidInputError
 
@@ -24,9 +32,14 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel, LanguageModelInput
     from langchain_core.output_parsers import BaseOutputParser
 
-__all__ = ["StructuredOutputMethod", "structured_output_runnable"]
+__all__ = ["DEFAULT_METHOD", "StructuredOutputMethod", "structured_output_runnable"]
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
+
+DEFAULT_METHOD: StructuredOutputMethod = "function_calling"
+"""Gradient documents ``tools``/``tool_choice`` for chat completions, but not
+``response_format``, so a forced tool call is the method that works on every
+tool-capable model."""
 
 
 def structured_output_runnable(
@@ -39,57 +52,232 @@ def structured_output_runnable(
 ) -> Runnable[LanguageModelInput, Any]:
     """Build the ``model -> parser`` runnable for one structured-output method.
 
+    Args:
+        model: The chat model.
+        schema: A Pydantic (v2 or v1) class, a ``TypedDict`` class, or a JSON
+            schema / function dict; optional for ``json_mode``.
+        method: ``"function_calling"``, ``"json_schema"`` or ``"json_mode"``.
+        include_raw: Return ``{"raw", "parsed", "parsing_error"}``; parse
+            failures are then reported in ``parsing_error``, never raised.
+        strict: Sent as ``function.strict`` / ``json_schema.strict`` when set.
+
     Raises:
-        GradientInvalidInputError: for an unknown method, a missing schema, or a
-            schema that cannot be converted.
+        GradientInvalidInputError: for an unknown method, a missing schema, a
+            schema that cannot be converted, or ``strict`` with ``json_mode``.
     """
+    if method not in get_args(StructuredOutputMethod):
+        msg = (
+            f"unknown structured output method {method!r}; use 'function_calling', "
+            "'json_schema' or 'json_mode'"
+        )
+        raise GradientInvalidInputError(msg)
+    if schema is None and method != "json_mode":
+        msg = f"with_structured_output(method={method!r}) needs a schema"
+        raise GradientInvalidInputError(msg)
+    if strict is not None and method == "json_mode":
+        msg = "strict applies to 'function_calling' and 'json_schema', not 'json_mode'"
+        raise GradientInvalidInputError(msg)
     is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
     trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
     parser: BaseOutputParser[Any]
     bound: Runnable[LanguageModelInput, Any]
-    if method == "json_mode":
-        bound = model.bind(
-            response_format={"type": "json_object"}, ls_structured_output_format=trace
-        )
-    elif schema is None:
-        msg = f"with_structured_output(method={method!r}) needs a schema"
-        raise GradientInvalidInputError(msg)
-    elif method == "function_calling":
+    if method == "function_calling":
         tool = format_tool(schema, strict=strict)
         name = tool["function"]["name"]
         bound = model.bind_tools(
             [tool], tool_choice=name, strict=strict, ls_structured_output_format=trace
         )
         if is_pydantic:
-            parser = PydanticToolsParser(tools=[schema], first_tool_only=True)
+            parser = _PydanticToolParser(tools=[schema], tool_name=name, first_tool_only=True)
         else:
-            parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-    elif method == "json_schema":
-        function = format_tool(schema, strict=strict)["function"]
-        json_schema: dict[str, Any] = {
-            "name": function["name"],
-            "schema": function.get("parameters") or {"type": "object", "properties": {}},
-        }
-        if strict is not None:
-            json_schema["strict"] = strict
-        bound = model.bind(
-            response_format={"type": "json_schema", "json_schema": json_schema},
-            ls_structured_output_format=trace,
-        )
+            parser = _JsonToolParser(key_name=name, first_tool_only=True)
     else:
-        msg = (
-            f"unknown structured output method {method!r}; use 'function_calling', "
-            "'json_schema' or 'json_mode'"
-        )
-        raise GradientInvalidInputError(msg)
-    if method != "function_calling":
-        parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
+        if method == "json_mode":
+            response_format: dict[str, Any] = {"type": "json_object"}
+        else:
+            response_format = {"type": "json_schema", "json_schema": _json_schema(schema, strict)}
+        bound = model.bind(response_format=response_format, ls_structured_output_format=trace)
+        if is_pydantic:
+            parser = _PydanticContentParser(pydantic_object=schema)
+        else:
+            parser = _JsonContentParser()
     if not include_raw:
         return bound | parser
-    parse_or_fail = RunnablePassthrough.assign(
-        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    return bound | _with_raw(parser)
+
+
+def _json_schema(schema: Any, strict: bool | None) -> dict[str, Any]:
+    """``response_format.json_schema``: name, description, schema, strict."""
+    function = format_tool(schema, strict=strict)["function"]
+    result: dict[str, Any] = {"name": function["name"]}
+    if function.get("description"):
+        result["description"] = function["description"]
+    result["schema"] = function.get("parameters") or {"type": "object", "properties": {}}
+    if strict is not None:
+        result["strict"] = strict
+    return result
+
+
+# ----------------------------------------------------------------- parsers
+
+
+class _FinalParse(BaseCumulativeTransformOutputParser[Any]):
+    """Streams progressive partial objects, then parses the whole reply once.
+
+    Core's cumulative parsers only ever parse partially while streaming, so a
+    reply that never becomes valid ends the stream silently. Here the complete
+    reply is parsed strictly at the end: its object is yielded if it differs
+    from the last partial one, and a failure raises as ``invoke`` would.
+    """
+
+    def _transform(self, input: Iterator[str | BaseMessage]) -> Iterator[Any]:
+        seen: list[str | BaseMessage] = []
+        last = None
+        for last in super()._transform(_recorded(input, seen)):
+            yield last
+        final = self._parse_whole(seen)
+        if final is not None and final != last:
+            yield final
+
+    async def _atransform(self, input: AsyncIterator[str | BaseMessage]) -> AsyncIterator[Any]:
+        seen: list[str | BaseMessage] = []
+        last = None
+        async for last in super()._atransform(_arecorded(input, seen)):
+            yield last
+        final = self._parse_whole(seen)
+        if final is not None and final != last:
+            yield final
+
+    def _parse_whole(self, seen: list[str | BaseMessage]) -> Any:
+        message = _complete_message(seen)
+        if message is None:
+            return None
+        return self.parse_result([ChatGeneration(message=message)], partial=False)
+
+
+def _complete_message(seen: Sequence[str | BaseMessage]) -> BaseMessage | None:
+    """The whole reply from what a stream delivered, tool calls parsed strictly.
+
+    An aggregated chunk's ``tool_calls`` come from core's *partial* JSON parser,
+    which completes truncated arguments (``{"a": "x`` reads as ``{"a": "x"}``);
+    here the arguments are parsed as the complete reply they are, with the
+    same rules as a non-streamed response.
+    """
+    message: BaseMessage | None = None
+    for item in seen:
+        part = AIMessageChunk(content=item) if isinstance(item, str) else item
+        if isinstance(message, BaseMessageChunk) and isinstance(part, BaseMessageChunk):
+            message = message + part
+        else:
+            # A whole message (not a chunk) is the complete reply by itself.
+            message = part
+    if not isinstance(message, AIMessageChunk) or not message.tool_call_chunks:
+        return message
+    raw_calls = [
+        {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c.get("args")}}
+        for c in message.tool_call_chunks
+    ]
+    calls, invalid = parse_tool_calls(raw_calls, message.id or "")
+    return AIMessage(
+        content=message.content,
+        additional_kwargs=message.additional_kwargs,
+        response_metadata=message.response_metadata,
+        usage_metadata=message.usage_metadata,
+        tool_calls=calls,
+        invalid_tool_calls=invalid,
+        id=message.id,
     )
-    failed = RunnablePassthrough.assign(parsed=lambda _: None)
-    return RunnableMap(raw=bound) | parse_or_fail.with_fallbacks(
-        [failed], exception_key="parsing_error"
+
+
+def _with_raw(parser: BaseOutputParser[Any]) -> Runnable[Any, dict[str, Any]]:
+    """``{"raw", "parsed", "parsing_error"}``: never raises on a parse failure.
+
+    Streams ``{"raw": chunk}`` as chunks arrive, then one
+    ``{"parsed", "parsing_error"}`` from parsing the whole reply.
+    """
+
+    def outcome(seen: list[Any]) -> AddableDict:
+        try:
+            message = _complete_message(seen)
+            parsed = parser.invoke(message) if message is not None else None
+        except Exception as exc:  # reported in parsing_error, as include_raw promises
+            return AddableDict(parsed=None, parsing_error=exc)
+        return AddableDict(parsed=parsed, parsing_error=None)
+
+    def transform(chunks: Iterator[Any]) -> Iterator[AddableDict]:
+        seen: list[Any] = []
+        for item in chunks:
+            seen.append(item)
+            yield AddableDict(raw=item)
+        yield outcome(seen)
+
+    async def atransform(chunks: AsyncIterator[Any]) -> AsyncIterator[AddableDict]:
+        seen: list[Any] = []
+        async for item in chunks:
+            seen.append(item)
+            yield AddableDict(raw=item)
+        yield outcome(seen)
+
+    return RunnableGenerator(transform, atransform, name="parse_with_raw")
+
+
+def _recorded(
+    items: Iterator[str | BaseMessage], seen: list[str | BaseMessage]
+) -> Iterator[str | BaseMessage]:
+    for item in items:
+        seen.append(item)
+        yield item
+
+
+async def _arecorded(
+    items: AsyncIterator[str | BaseMessage], seen: list[str | BaseMessage]
+) -> AsyncIterator[str | BaseMessage]:
+    async for item in items:
+        seen.append(item)
+        yield item
+
+
+def _require_tool_call(result: list[Generation], name: str) -> None:
+    """Raise unless the reply holds a well-formed call of the tool ``name``."""
+    generation = result[0] if result else None
+    message = generation.message if isinstance(generation, ChatGeneration) else None
+    if not isinstance(message, AIMessage):
+        return
+    if any(call["name"] == name for call in message.tool_calls):
+        return
+    for invalid in message.invalid_tool_calls:
+        if invalid.get("name") == name:
+            msg = (
+                f"the model called {name!r} with arguments that are not a JSON "
+                f"object: {invalid.get('error')}"
+            )
+            raise OutputParserException(msg, llm_output=invalid.get("args") or "")
+    called = [call["name"] for call in message.tool_calls]
+    msg = f"the model did not call {name!r}" + (
+        f" (it called {', '.join(called)})" if called else ""
     )
+    raise OutputParserException(msg, llm_output=message.text)
+
+
+class _PydanticToolParser(_FinalParse, PydanticToolsParser):
+    tool_name: str
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        if not partial:
+            _require_tool_call(result, self.tool_name)
+        return super().parse_result(result, partial=partial)
+
+
+class _JsonToolParser(_FinalParse, JsonOutputKeyToolsParser):
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        if not partial:
+            _require_tool_call(result, self.key_name)
+        return super().parse_result(result, partial=partial)
+
+
+class _PydanticContentParser(_FinalParse, PydanticOutputParser):  # type: ignore[type-arg]
+    pass
+
+
+class _JsonContentParser(_FinalParse, JsonOutputParser):
+    pass

@@ -6,10 +6,15 @@ wait on I/O exist twice, and they are a few lines each.
 
 Retry policy (`RetryPolicy`): connection errors, timeouts, 408, 409, 429 and
 5xx are retried up to ``max_retries`` times with exponential backoff and
-jitter (0.5 s * 2^n, at most 8 s, times a factor in [0.75, 1]), unless the
-response says ``x-should-retry: false``; ``retry-after-ms`` / ``Retry-After``
-(seconds or an HTTP date) are honoured up to 60 s. Nothing is retried once a
-streamed response has been accepted: its events may already be with the caller.
+jitter (0.5 s * 2^n, at most 8 s, times a factor in [0.75, 1]);
+``x-should-retry: true|false`` on a response overrides its status;
+``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date) are honoured up
+to 60 s. Nothing is retried once a streamed response has been accepted: its
+events may already be with the caller.
+
+Secrets: the key travels in the ``Authorization`` header only. Messages and
+log lines name the method and URL (without any userinfo), and a server that
+echoes the key back has it replaced by ``[REDACTED]``.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ import json
 import logging
 import random
 import re
+import threading
 import time
-import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -38,6 +43,7 @@ from langchain_gradient.errors import (
     GradientNotFoundError,
     GradientPermissionDeniedError,
     GradientRateLimitError,
+    GradientRequestTimeoutError,
     GradientServerError,
     GradientStatusError,
     GradientStreamError,
@@ -78,6 +84,7 @@ _CONTEXT_OVERFLOW = re.compile(
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _QUOTE_LIMIT = 500
+_MIN_SECRET = 8
 
 
 # ------------------------------------------------------------ clients
@@ -86,10 +93,12 @@ _QUOTE_LIMIT = 500
 class Clients:
     """The httpx clients of one `ChatGradient`: created on first use, reused.
 
-    One sync client, and one async client per event loop (an
-    ``httpx.AsyncClient`` is bound to the loop it first ran on, so a second
-    ``asyncio.run`` gets a fresh one). Clients the user supplied are used as
-    they are and never closed here.
+    One sync client, and one async client per event loop: an
+    ``httpx.AsyncClient`` belongs to the loop it first ran on, so a second
+    ``asyncio.run`` gets a fresh one, and the client of a loop that has closed
+    is dropped (its sockets are released when it is garbage-collected; call
+    ``aclose()`` inside the loop to release them at once). Clients the user
+    supplied are used as they are and never closed here.
     """
 
     def __init__(
@@ -100,42 +109,54 @@ class Clients:
         self._user_sync = http_client
         self._user_async = http_async_client
         self._sync: httpx.Client | None = None
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]
-        self._async = weakref.WeakKeyDictionary()
+        # A plain dict, pruned of closed loops: in a WeakKeyDictionary the
+        # client's transports would keep their loop (the key) alive forever.
+        self._async: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._lock = threading.Lock()
 
     def sync(self) -> httpx.Client:
         """The sync client (created if needed)."""
         if self._user_sync is not None:
             return self._user_sync
-        client = self._sync
-        if client is None or client.is_closed:
-            client = self._sync = httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
-        return client
+        with self._lock:
+            client = self._sync
+            if client is None or client.is_closed:
+                client = self._sync = httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
+            return client
 
     def async_(self) -> httpx.AsyncClient:
         """The async client of the running event loop (created if needed)."""
         if self._user_async is not None:
             return self._user_async
         loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None or client.is_closed:
-            client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
-            self._async[loop] = client
-        return client
+        with self._lock:
+            client = self._async.get(loop)
+            if client is None or client.is_closed:
+                self._drop_dead_loops()
+                client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
+                self._async[loop] = client
+            return client
 
     def close(self) -> None:
-        """Close the sync client this object created."""
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
+        """Close the sync client this object created; forget clients of closed loops."""
+        with self._lock:
+            client, self._sync = self._sync, None
+            self._drop_dead_loops()
+        if client is not None:
+            client.close()
 
     async def aclose(self) -> None:
         """Close the async client of the running loop, and the sync client."""
         self.close()
         loop = asyncio.get_running_loop()
-        client = self._async.pop(loop, None)
+        with self._lock:
+            client = self._async.pop(loop, None)
         if client is not None:
             await client.aclose()
+
+    def _drop_dead_loops(self) -> None:
+        for loop in [loop for loop in self._async if loop.is_closed()]:
+            del self._async[loop]
 
 
 # ------------------------------------------------------------ retries
@@ -184,7 +205,7 @@ def _retry_after(headers: httpx.Headers, cap: float) -> float | None:
 
 
 def _should_retry(response: httpx.Response) -> bool:
-    hint = response.headers.get("x-should-retry")
+    hint = response.headers.get("x-should-retry", "").strip().lower()
     if hint == "true":
         return True
     if hint == "false":
@@ -192,12 +213,34 @@ def _should_retry(response: httpx.Response) -> bool:
     return response.status_code in _RETRY_STATUSES or response.status_code >= 500
 
 
+def _where(request: httpx.Request) -> str:
+    """``METHOD url`` for messages: credentials in the URL are left out."""
+    url = request.url
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return f"{request.method} {url}"
+
+
+def _scrub(text: str, request: httpx.Request | None) -> str:
+    """``text`` with the request's credentials replaced, should a server echo them."""
+    if request is None:
+        return text
+    for name in ("authorization", "api-key", "x-api-key"):
+        value = request.headers.get(name)
+        if not value:
+            continue
+        secret = value.split(" ", 1)[1] if value.lower().startswith("bearer ") else value
+        # Very short values would mangle ordinary words; real keys are long.
+        if len(secret) >= _MIN_SECRET and secret in text:
+            text = text.replace(secret, "[REDACTED]")
+    return text
+
+
 def _log_retry(request: httpx.Request, attempt: int, delay: float, error: Exception) -> None:
-    # The message names the URL and the error only; the key lives in headers.
+    # URL and error text only: the key lives in headers, which are never logged.
     logger.info(
-        "Retrying %s %s in %.2f s (retry %d) after: %s",
-        request.method,
-        request.url,
+        "Retrying %s in %.2f s (retry %d) after: %s",
+        _where(request),
         delay,
         attempt + 1,
         error,
@@ -208,7 +251,13 @@ def _log_retry(request: httpx.Request, attempt: int, delay: float, error: Except
 
 
 def error_from_response(response: httpx.Response) -> GradientStatusError:
-    """Map an error response (body already read) to the matching exception."""
+    """Map an error response (body already read) to the matching exception.
+
+    The server's message is found in any of the body shapes Gradient sends
+    (see `_parse_error_body`); 401/403/404/408/429/5xx get their own classes,
+    a 400/413/422 about the context window becomes
+    `GradientContextOverflowError`, every other status `GradientBadRequestError`.
+    """
     body, message, error_type = _parse_error_body(response)
     status = response.status_code
     cls: type[GradientStatusError]
@@ -218,11 +267,13 @@ def error_from_response(response: httpx.Response) -> GradientStatusError:
         cls = GradientPermissionDeniedError
     elif status == 404:
         cls = GradientNotFoundError
+    elif status == 408:
+        cls = GradientRequestTimeoutError
     elif status == 429:
         cls = GradientRateLimitError
     elif status >= 500:
         cls = GradientServerError
-    elif status in (400, 413, 422) and _CONTEXT_OVERFLOW.search(message):
+    elif status in (400, 413, 422) and _CONTEXT_OVERFLOW.search(f"{message} {error_type or ''}"):
         cls = GradientContextOverflowError
     else:
         cls = GradientBadRequestError
@@ -238,10 +289,21 @@ def error_from_response(response: httpx.Response) -> GradientStatusError:
 def _parse_error_body(response: httpx.Response) -> tuple[Any, str, str | None]:
     """(decoded body, message, error type) for every error shape Gradient sends.
 
-    OpenAI ``{"error": {"message", "type", "code"}}``, DigitalOcean
-    ``{"id", "message"}``, FastAPI ``{"detail": ...}``, plain text, HTML.
+    OpenAI ``{"error": {"message", "type", "code"}}`` (also Anthropic's, which
+    wraps the same object), DigitalOcean ``{"id", "message"}``, vLLM
+    ``{"object": "error", "message", "type", "code"}``, FastAPI
+    ``{"detail": ...}`` (a string or a list of validation errors), plain text
+    and HTML. A body echoing the request's key has it replaced.
     """
-    text = response.text
+    try:
+        text = response.text
+    except (UnicodeDecodeError, LookupError):
+        text = response.content.decode("utf-8", "replace")
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a response built by hand, without its request
+        request = None
+    text = _scrub(text, request)
     try:
         body: Any = json.loads(text)
     except ValueError:
@@ -253,20 +315,23 @@ def _parse_error_body(response: httpx.Response) -> tuple[Any, str, str | None]:
         if isinstance(error, dict):
             message = _as_text(error.get("message"))
             error_type = _as_text(error.get("type")) or _as_text(error.get("code"))
-        elif isinstance(error, str):
+        elif isinstance(error, str) and error:
             message = error
         if message is None and body.get("message") is not None:
             message = _as_text(body.get("message"))
-            error_type = _as_text(body.get("id")) or _as_text(body.get("code"))
-        if message is None and "detail" in body:
+            # DigitalOcean sends ``id``; vLLM (open-weight backends) ``type``/``code``.
+            error_type = (
+                _as_text(body.get("id")) or _as_text(body.get("type")) or _as_text(body.get("code"))
+            )
+        if message is None and body.get("detail") is not None:
             message = _detail_text(body["detail"])
     if not message:
         message = _plain(text) or response.reason_phrase or "no error message"
-    return body, message, error_type
+    return body, _bounded(message), error_type
 
 
 def _as_text(value: Any) -> str | None:
-    if value is None:
+    if value is None or value == "":
         return None
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -276,27 +341,36 @@ def _detail_text(detail: Any) -> str:
         parts = []
         for item in detail:
             if isinstance(item, dict):
-                where = ".".join(str(p) for p in item.get("loc", []) or [])
-                parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+                loc = item.get("loc")
+                where = ".".join(str(p) for p in loc) if isinstance(loc, list) else ""
+                what = item.get("msg", json.dumps(item))
+                parts.append(f"{where}: {what}" if where else str(what))
             else:
                 parts.append(str(item))
         return "; ".join(parts)
     return detail if isinstance(detail, str) else json.dumps(detail)
 
 
+def _bounded(text: str) -> str:
+    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
+
+
 def _plain(text: str) -> str:
     """Readable, bounded text from a plain or HTML body."""
     if "<" in text and ">" in text:
         text = _TAG.sub(" ", text)
-    text = _SPACE.sub(" ", text).strip()
-    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
+    return _bounded(_SPACE.sub(" ", text).strip())
 
 
 def _transport_error(exc: httpx.TransportError, request: httpx.Request) -> GradientError:
-    where = f"{request.method} {request.url}"
+    where = _where(request)
     if isinstance(exc, httpx.TimeoutException):
         return GradientTimeoutError(f"timed out talking to {where}: {type(exc).__name__}")
-    return GradientConnectionError(f"cannot reach {where}: {exc or type(exc).__name__}")
+    detail = _scrub(str(exc) or type(exc).__name__, request)
+    error = GradientConnectionError(f"cannot reach {where}: {detail}")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        error.is_retryable = False  # a bad base_url does not get better
+    return error
 
 
 # -------------------------------------------------------- send, with retries
@@ -306,6 +380,9 @@ def send(
     client: httpx.Client, request: httpx.Request, policy: RetryPolicy, *, stream: bool = False
 ) -> httpx.Response:
     """Send ``request``, retrying per ``policy``; return a 2xx response.
+
+    With ``stream=True`` the 2xx response is returned unread (the caller
+    iterates and closes it); error responses are always read and closed.
 
     Raises:
         GradientStatusError: a subclass matching the final error status.
@@ -317,14 +394,17 @@ def send(
         headers = None
         try:
             response = client.send(request, stream=stream)
+            if not response.is_success:
+                try:
+                    response.read()
+                finally:
+                    response.close()
         except httpx.TransportError as exc:
             error: GradientError = _transport_error(exc, request)
             cause: BaseException = exc
         else:
             if response.is_success:
                 return response
-            response.read()
-            response.close()
             error = cause = error_from_response(response)
             headers = response.headers
         delay = policy.delay(attempt, error, headers)
@@ -344,14 +424,17 @@ async def asend(
         headers = None
         try:
             response = await client.send(request, stream=stream)
+            if not response.is_success:
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
         except httpx.TransportError as exc:
             error: GradientError = _transport_error(exc, request)
             cause: BaseException = exc
         else:
             if response.is_success:
                 return response
-            await response.aread()
-            await response.aclose()
             error = cause = error_from_response(response)
             headers = response.headers
         delay = policy.delay(attempt, error, headers)
@@ -390,10 +473,12 @@ def _decode(sse: ServerSentEvent) -> Any:
         raise GradientStreamError(msg) from exc
 
 
-def _broken(exc: Exception) -> GradientStreamError:
-    error = GradientStreamError(
-        f"the stream broke off before it was complete: {exc or type(exc).__name__}"
-    )
+def _broken(exc: Exception, request: httpx.Request) -> GradientStreamError:
+    if isinstance(exc, httpx.TimeoutException):
+        reason = f"the server sent nothing within the read timeout ({type(exc).__name__})"
+    else:
+        reason = _scrub(str(exc), request) or type(exc).__name__
+    error = GradientStreamError(f"the stream broke off before it was complete: {reason}")
     error.is_retryable = True
     return error
 
@@ -422,7 +507,7 @@ class EventStream:
                     return
                 yield _decode(sse)
         except (httpx.TransportError, httpx.StreamError, SSEError) as exc:
-            raise _broken(exc) from exc
+            raise _broken(exc, response.request) from exc
         finally:
             response.close()
 
@@ -434,7 +519,7 @@ class AsyncEventStream:
         self.response = response
         self.done = False
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncGenerator[Any, None]:
         response = self.response
         try:
             if "text/event-stream" not in response.headers.get("content-type", ""):
@@ -447,7 +532,7 @@ class AsyncEventStream:
                     return
                 yield _decode(sse)
         except (httpx.TransportError, httpx.StreamError, SSEError) as exc:
-            raise _broken(exc) from exc
+            raise _broken(exc, response.request) from exc
         finally:
             await response.aclose()
 

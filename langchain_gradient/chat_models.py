@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from contextlib import aclosing
+from typing import Any, ClassVar
 
 import httpx
 from langchain_core.callbacks import (
@@ -31,6 +32,7 @@ from langchain_gradient._profiles import profile_for
 from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._structured_output import (
+    DEFAULT_METHOD,
     StructuredOutputMethod,
     structured_output_runnable,
 )
@@ -190,6 +192,26 @@ class ChatGradient(BaseChatModel):
             message = thinker.invoke("Is 9.11 larger than 9.9?")
             print(message.additional_kwargs.get("reasoning_content"))
 
+    Image input:
+        .. code-block:: python
+
+            from langchain_core.messages import HumanMessage
+
+            vision = ChatGradient(model="kimi-k2.5")
+            vision.invoke([HumanMessage([
+                {"type": "text", "text": "Describe this image."},
+                {"type": "image", "url": "https://example.com/cat.png"},
+            ])])
+
+    Prompt caching:
+        .. code-block:: python
+
+            from langchain_gradient.caching import cached_system_message
+
+            claude = ChatGradient(model="anthropic-claude-4.6-sonnet")
+            reply = claude.invoke([cached_system_message(long_prompt, ttl="1h"), ("human", "Hi")])
+            reply.usage_metadata["input_token_details"]  # cache_read / cache_creation
+
     Closing:
         The instance keeps a connection pool. ``model.close()`` /
         ``await model.aclose()`` (or ``with ChatGradient() as model:``) release it.
@@ -250,6 +272,8 @@ class ChatGradient(BaseChatModel):
     stream_usage: bool = True
     """Ask for usage on streams (``stream_options.include_usage``)."""
 
+    _api_key_env: ClassVar[str] = API_KEY_ENV_VARS[0]
+    """The variable a serialized key is reloaded from (subclasses override)."""
     _clients: _transport.Clients = PrivateAttr()
     _headers: dict[str, str] | None = PrivateAttr(default=None)
     _headers_key: tuple[Any, ...] | None = PrivateAttr(default=None)
@@ -300,7 +324,7 @@ class ChatGradient(BaseChatModel):
     @property
     def lc_secrets(self) -> dict[str, str]:
         """Secret fields and the environment variable each is reloaded from."""
-        return {"api_key": API_KEY_ENV_VARS[0]}
+        return {"api_key": self._api_key_env}
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -382,13 +406,25 @@ class ChatGradient(BaseChatModel):
         if payload.get("stream"):
             headers = {**headers, "Accept": "text/event-stream"}
         timeout = _transport.DEFAULT_TIMEOUT if self.timeout is None else self.timeout
-        return client.build_request(
-            "POST",
-            self.base_url.rstrip("/") + "/chat/completions",
-            content=_encode(payload),
-            headers=headers,
-            timeout=timeout,
-        )
+        try:
+            return client.build_request(
+                "POST",
+                self.base_url.rstrip("/") + "/chat/completions",
+                content=_encode(payload),
+                headers=headers,
+                timeout=timeout,
+            )
+        except httpx.InvalidURL as exc:
+            msg = f"invalid base_url {self.base_url!r}: {exc}"
+            raise GradientInvalidInputError(msg) from exc
+
+    def _result(self, body: Any, requested_model: str) -> ChatResult:
+        """Map a decoded completion body to a `ChatResult` (subclasses extend it)."""
+        return chat_result(body, requested_model)
+
+    def _stream_mapper(self, requested_model: str) -> StreamMapper:
+        """The mapper for one streamed response (subclasses extend it)."""
+        return StreamMapper(requested_model)
 
     def _policy(self) -> _transport.RetryPolicy:
         return _transport.RetryPolicy(max_retries=self.max_retries)
@@ -405,7 +441,7 @@ class ChatGradient(BaseChatModel):
         payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
         client = self._clients.sync()
         response = _transport.send(client, self._request(client, payload), self._policy())
-        return chat_result(_decode_body(response), payload["model"])
+        return self._result(_decode_body(response), payload["model"])
 
     async def _agenerate(
         self,
@@ -417,7 +453,7 @@ class ChatGradient(BaseChatModel):
         payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
         client = self._clients.async_()
         response = await _transport.asend(client, self._request(client, payload), self._policy())
-        return chat_result(_decode_body(response), payload["model"])
+        return self._result(_decode_body(response), payload["model"])
 
     def _stream(
         self,
@@ -432,7 +468,7 @@ class ChatGradient(BaseChatModel):
             client, self._request(client, payload), self._policy(), stream=True
         )
         events = _transport.EventStream(response)
-        mapper = StreamMapper(payload["model"])
+        mapper = self._stream_mapper(payload["model"])
         for event in events:
             chunk = mapper.map(event)
             if chunk is not None:
@@ -441,6 +477,7 @@ class ChatGradient(BaseChatModel):
                 yield chunk
         if (tail := _stream_tail(mapper, events.done)) is not None:
             yield tail
+        mapper.close()
 
     async def _astream(
         self,
@@ -455,15 +492,19 @@ class ChatGradient(BaseChatModel):
             client, self._request(client, payload), self._policy(), stream=True
         )
         events = _transport.AsyncEventStream(response)
-        mapper = StreamMapper(payload["model"])
-        async for event in events:
-            chunk = mapper.map(event)
-            if chunk is not None:
-                if run_manager is not None:
-                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
+        mapper = self._stream_mapper(payload["model"])
+        # aclosing: a caller that stops early releases the connection now, not
+        # whenever the generator is garbage-collected.
+        async with aclosing(events.__aiter__()) as event_iterator:
+            async for event in event_iterator:
+                chunk = mapper.map(event)
+                if chunk is not None:
+                    if run_manager is not None:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
         if (tail := _stream_tail(mapper, events.done)) is not None:
             yield tail
+        mapper.close()
 
     # ------------------------------------------------------ tools, schemas
 
@@ -519,7 +560,7 @@ class ChatGradient(BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: StructuredOutputMethod = "function_calling",
+        method: StructuredOutputMethod = DEFAULT_METHOD,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
@@ -540,7 +581,15 @@ class ChatGradient(BaseChatModel):
 
         Returns:
             A runnable producing a Pydantic instance (for Pydantic schemas) or a
-            dict. Streaming it yields progressively completed objects.
+            dict. Streaming it yields progressively completed objects; with
+            ``include_raw=True`` it streams ``{"raw": chunk}`` pieces, then
+            ``{"parsed", "parsing_error"}``.
+
+        Raises:
+            GradientInvalidInputError: for an unknown method, a missing schema, or
+                ``strict`` combined with ``json_mode``.
+            OutputParserException: (when invoked, without ``include_raw``) if the
+                reply does not follow the schema, also at the end of a stream.
 
         Example:
             .. code-block:: python

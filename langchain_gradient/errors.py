@@ -41,6 +41,7 @@ __all__ = [
     "GradientNotFoundError",
     "GradientPermissionDeniedError",
     "GradientRateLimitError",
+    "GradientRequestTimeoutError",
     "GradientResponseError",
     "GradientServerError",
     "GradientStatusError",
@@ -77,11 +78,15 @@ class GradientTimeoutError(GradientError, ModelTimeoutError):
 class GradientResponseError(GradientError, ModelAPIError):
     """The server answered 2xx, but with a body this package cannot understand."""
 
+    is_retryable = False
+
 
 class GradientStreamError(GradientResponseError):
     """A streamed response broke off or carried an error event or bad data.
 
     Chunks received before the failure have already been delivered to the caller.
+    ``is_retryable`` is true when the connection broke (sending the request
+    again may work), false for an error event or malformed data.
     """
 
 
@@ -121,25 +126,44 @@ class GradientStatusError(GradientError, httpx.HTTPStatusError):
         super().__init__(text, request=response.request, response=response)
 
     def __reduce__(self) -> Any:
-        # httpx responses do not pickle; keep what a user can act on.
-        return (_rebuild_status_error, (type(self), str(self), self.status_code))
+        # httpx responses do not pickle (and their request carries the key):
+        # keep what a user can act on.
+        state = {
+            "status_code": self.status_code,
+            "server_message": self.server_message,
+            "error_type": self.error_type,
+            "body": self.body,
+            "request_id": self.request_id,
+            "is_retryable": self.is_retryable,
+        }
+        return (_rebuild_status_error, (type(self), str(self), state))
 
 
 def _rebuild_status_error(
-    cls: type[GradientStatusError], text: str, status_code: int
+    cls: type[GradientStatusError], text: str, state: dict[str, Any]
 ) -> GradientStatusError:
     request = httpx.Request("POST", "https://invalid.invalid/")
-    error = cls(text, response=httpx.Response(status_code, request=request))
+    response = httpx.Response(state["status_code"], request=request)
+    error = cls(state["server_message"], response=response)
+    error.__dict__.update(state)
     error.args = (text,)
     return error
 
 
 class GradientBadRequestError(GradientStatusError, ModelInvalidRequestError):
-    """HTTP 400/413/422 and other client errors: the request was invalid."""
+    """HTTP 400/409/413/422 and other client errors: the request was invalid.
+
+    ``is_retryable`` is true for 409 (a conflict may clear) and whenever the
+    server sent ``x-should-retry: true``.
+    """
 
 
 class GradientContextOverflowError(GradientBadRequestError, ContextOverflowError):
     """The prompt is longer than the model's context window."""
+
+
+class GradientRequestTimeoutError(GradientStatusError, GradientTimeoutError):
+    """HTTP 408: the server gave up waiting for the request (retried by default)."""
 
 
 class GradientAuthenticationError(GradientStatusError, ModelAuthenticationError):
@@ -172,3 +196,37 @@ def _request_id(headers: httpx.Headers) -> str | None:
         if value:
             return str(value)
     return None
+
+
+class GradientGuardrailError(GradientError, ModelInvalidRequestError):
+    """A Gradient Agent's guardrail overrode the reply (the request was blocked).
+
+    Raised by `ChatGradientAgent` (with ``on_guardrail="raise"``, the default)
+    when the response reports triggered guardrails, or ends with
+    ``finish_reason="content_filter"``. Sending the same request again gives
+    the same outcome, so it is not retryable.
+
+    Attributes:
+        triggered_guardrails: The ``guardrails.triggered_guardrails`` entries the
+            agent reported, each ``{"rule_name": ..., "message": ...}`` (empty
+            when only ``finish_reason`` said so).
+        replacement: The text the agent sent in place of an answer (may be "").
+        response_metadata: The reply's ``response_metadata`` (agent blocks included).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        triggered_guardrails: list[dict[str, Any]] | None = None,
+        replacement: str = "",
+        response_metadata: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.triggered_guardrails = list(triggered_guardrails or [])
+        self.replacement = replacement
+        self.response_metadata = dict(response_metadata or {})
+
+
+class GradientMissingEndpointError(GradientError, ModelInvalidRequestError):
+    """No Gradient Agent endpoint was given and none was found in the environment."""

@@ -31,6 +31,22 @@ class TestChatGradientStandard(ChatModelUnitTests):
         )
 
     @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def has_structured_output(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
     def supports_image_inputs(self) -> bool:
         return True
 

@@ -1,0 +1,1 @@
+"""Benchmarks for langchain-gradient (not shipped with the package)."""

@@ -1,0 +1,284 @@
+"""The things being compared: raw httpx, a LangChain floor, ChatGradient, ChatOpenAI.
+
+Every contender talks to the same loopback server (`benchmarks.server`) and
+offers the same four operations: ``invoke(text)``, ``stream(text)`` (consumes
+the whole stream, returns what it assembled), ``ainvoke(text)`` and ``close``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from benchmarks.server import MODEL
+
+__all__ = ["API_KEY", "FloorChat", "RawHttpx", "make_contenders"]
+
+API_KEY = "bench-key-not-secret"
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""Pool of the two floors: httpx's own default, what a trivial client gets."""
+_HEADERS = {
+    "Authorization": f"Bearer {API_KEY}",
+    "Content-Type": "application/json",
+}
+
+
+def _body(messages: list[dict[str, Any]], stream: bool) -> bytes:
+    payload: dict[str, Any] = {"model": MODEL, "messages": messages}
+    if stream:
+        payload["stream"] = True
+    return json.dumps(payload).encode()
+
+
+def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    for line in response.iter_lines():
+        if line.startswith("data: "):
+            data = line[6:]
+            if data == "[DONE]":
+                return
+            yield json.loads(data)
+
+
+async def _aevents(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    async for line in response.aiter_lines():
+        if line.startswith("data: "):
+            data = line[6:]
+            if data == "[DONE]":
+                return
+            yield json.loads(data)
+
+
+class RawHttpx:
+    """No LangChain at all: one pooled httpx client, json, a line loop."""
+
+    name = "raw httpx"
+
+    def __init__(self, base_url: str) -> None:
+        self.url = base_url + "/chat/completions"
+        self.client = httpx.Client(limits=LIMITS)
+        self.aclient: httpx.AsyncClient | None = None
+
+    def invoke(self, text: str) -> str:
+        response = self.client.post(
+            self.url, content=_body([{"role": "user", "content": text}], False), headers=_HEADERS
+        )
+        return str(json.loads(response.content)["choices"][0]["message"]["content"])
+
+    def stream(self, text: str) -> int:
+        count = 0
+        body = _body([{"role": "user", "content": text}], True)
+        with self.client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
+            for event in _events(response):
+                for choice in event["choices"]:
+                    delta = choice["delta"]
+                    if delta.get("content") or delta.get("tool_calls"):
+                        count += 1
+        return count
+
+    def assemble(self, text: str) -> tuple[str, str]:
+        """Stream once: (content, JSON of the first tool call's args)."""
+        content, args = [], []
+        body = _body([{"role": "user", "content": text}], True)
+        with self.client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
+            for event in _events(response):
+                for choice in event["choices"]:
+                    delta = choice["delta"]
+                    content.append(delta.get("content") or "")
+                    for call in delta.get("tool_calls") or ():
+                        args.append(call["function"].get("arguments") or "")
+        joined = "".join(args)
+        return "".join(content), json.dumps(json.loads(joined)) if joined else ""
+
+    async def ainvoke(self, text: str) -> str:
+        if self.aclient is None:
+            self.aclient = httpx.AsyncClient(limits=LIMITS)
+        response = await self.aclient.post(
+            self.url, content=_body([{"role": "user", "content": text}], False), headers=_HEADERS
+        )
+        return str(json.loads(response.content)["choices"][0]["message"]["content"])
+
+    async def aclose(self) -> None:
+        if self.aclient is not None:
+            await self.aclient.aclose()
+            self.aclient = None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _role(message: BaseMessage) -> str:
+    return {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}.get(
+        message.type, "user"
+    )
+
+
+class FloorChat(BaseChatModel):
+    """The LangChain floor: the raw httpx call inside a bare `BaseChatModel`.
+
+    Returns a bare `AIMessage`; streams a bare `AIMessageChunk` per content
+    delta or tool-call fragment. No usage, no metadata, no retries, no checks.
+    """
+
+    base_url: str
+    _client: httpx.Client = PrivateAttr(default_factory=lambda: httpx.Client(limits=LIMITS))
+    _aclient: httpx.AsyncClient | None = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "bench-floor"
+
+    def _messages(self, messages: list[BaseMessage]) -> list[dict[str, Any]]:
+        return [{"role": _role(m), "content": m.content} for m in messages]
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        response = self._client.post(
+            self.base_url + "/chat/completions",
+            content=_body(self._messages(messages), False),
+            headers=_HEADERS,
+        )
+        content = json.loads(response.content)["choices"][0]["message"]["content"]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=content))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self._aclient is None:
+            self._aclient = httpx.AsyncClient(limits=LIMITS)
+        response = await self._aclient.post(
+            self.base_url + "/chat/completions",
+            content=_body(self._messages(messages), False),
+            headers=_HEADERS,
+        )
+        content = json.loads(response.content)["choices"][0]["message"]["content"]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=content))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        body = _body(self._messages(messages), True)
+        url = self.base_url + "/chat/completions"
+        with self._client.stream("POST", url, content=body, headers=_HEADERS) as response:
+            for event in _events(response):
+                for choice in event["choices"]:
+                    delta = choice["delta"]
+                    if delta.get("content"):
+                        yield ChatGenerationChunk(message=AIMessageChunk(content=delta["content"]))
+                    for call in delta.get("tool_calls") or ():
+                        function = call.get("function") or {}
+                        chunk = tool_call_chunk(
+                            name=function.get("name"),
+                            args=function.get("arguments"),
+                            id=call.get("id"),
+                            index=call.get("index"),
+                        )
+                        yield ChatGenerationChunk(
+                            message=AIMessageChunk(content="", tool_call_chunks=[chunk])
+                        )
+
+    async def aclose(self) -> None:
+        if self._aclient is not None:
+            await self._aclient.aclose()
+            self._aclient = None
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class LangChainContender:
+    """Adapts any LangChain chat model to the harness operations."""
+
+    def __init__(self, name: str, model: BaseChatModel) -> None:
+        self.name = name
+        self.model = model
+
+    def invoke(self, text: str) -> str:
+        return str(self.model.invoke(text).content)
+
+    def stream(self, text: str) -> int:
+        count = 0
+        for _ in self.model.stream(text):
+            count += 1
+        return count
+
+    def assemble(self, text: str) -> tuple[str, str]:
+        """Stream once, merge the chunks: (content, JSON of the first tool call's args)."""
+        total: Any = None
+        for chunk in self.model.stream(text):
+            total = chunk if total is None else total + chunk
+        args = json.dumps(total.tool_calls[0]["args"]) if total.tool_calls else ""
+        return str(total.content), args
+
+    async def ainvoke(self, text: str) -> str:
+        return str((await self.model.ainvoke(text)).content)
+
+    async def aclose(self) -> None:
+        closer = getattr(self.model, "aclose", None)
+        if closer is not None:
+            await closer()
+
+    def close(self) -> None:
+        closer = getattr(self.model, "close", None)
+        if callable(closer):
+            closer()
+
+
+def make_contenders(
+    base_url: str, names: list[str] | None = None, *, proposed: bool = False
+) -> list[Any]:
+    """The contenders available in this environment (ChatOpenAI when installed).
+
+    ``proposed`` adds ``ChatGradient (proposed)`` from `benchmarks.proposals`.
+    """
+    from langchain_gradient import ChatGradient
+
+    out: list[Any] = [
+        RawHttpx(base_url),
+        LangChainContender("LangChain floor", FloorChat(base_url=base_url)),
+        LangChainContender(
+            "ChatGradient",
+            ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY),  # type: ignore[call-arg,arg-type]
+        ),
+    ]
+    if proposed:
+        from benchmarks.proposals import proposed as make_proposed
+
+        out.append(
+            LangChainContender("ChatGradient (proposed)", make_proposed(base_url, API_KEY, MODEL))
+        )
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        pass
+    else:
+        out.append(
+            LangChainContender(
+                "ChatOpenAI",
+                ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY),  # type: ignore[arg-type]
+            )
+        )
+    if names:
+        out = [c for c in out if c.name in names]
+    return out

@@ -1,0 +1,548 @@
+"""Overhead of ChatGradient against raw httpx and a LangChain floor, on loopback.
+
+Usage::
+
+    .venv/bin/python -m benchmarks.run            # full run (a few minutes)
+    .venv/bin/python -m benchmarks.run --quick    # about a minute on 2 cores
+    .venv/bin/python -m benchmarks.run --json out.json
+
+Everything runs in one process run against `benchmarks.server` (started in its
+own process). Contenders are interleaved within every trial (the order rotates
+from trial to trial) and each cell is the median over trials, so slow drift on a
+shared machine hits all contenders alike: read the *ratios*, not the absolute
+numbers. Ratios are against the "LangChain floor" (`FloorChat`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+for _var in ("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING"):
+    os.environ.pop(_var, None)
+
+import httpx  # noqa: E402
+
+from benchmarks.contenders import make_contenders  # noqa: E402
+
+FLOOR = "LangChain floor"
+TIMES = "\u00d7"
+STREAM_CHUNKS = 2000
+TOOL_PIECES = 500
+CONCURRENCY = 200
+MEMORY_CALLS = 2000
+
+IMPORTS = {
+    "raw httpx": "import httpx",
+    FLOOR: (
+        "import httpx; from langchain_core.language_models import BaseChatModel; "
+        "from langchain_core.messages import AIMessage, AIMessageChunk; "
+        "from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult"
+    ),
+    "ChatGradient": "from langchain_gradient import ChatGradient",
+    "ChatOpenAI": "from langchain_openai import ChatOpenAI",
+}
+
+
+@dataclass
+class Settings:
+    """How much work each scenario does."""
+
+    trials: int
+    concurrent_trials: int
+    invoke_calls: int
+    streams: int
+    tool_streams: int
+    import_reps: int
+    memory_calls: int = MEMORY_CALLS
+    memory_contenders: tuple[str, ...] | None = None
+    """Who gets the (slow, tracemalloc) memory scenario; ``None`` = everyone."""
+
+
+QUICK = Settings(
+    trials=5,
+    concurrent_trials=3,
+    invoke_calls=100,
+    streams=1,
+    tool_streams=2,
+    import_reps=3,
+    memory_contenders=("LangChain floor", "ChatGradient"),
+)
+FULL = Settings(
+    trials=9, concurrent_trials=7, invoke_calls=300, streams=2, tool_streams=5, import_reps=9
+)
+
+
+@dataclass
+class Scenario:
+    """One row of the table."""
+
+    name: str
+    unit: str
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    """Client CPU time per unit (the headline: robust to noisy neighbours)."""
+    wall: dict[str, list[float]] = field(default_factory=dict)
+    """Wall time per unit."""
+    server_cpu_share: float | None = None
+    note: str = ""
+    objects: dict[str, int] = field(default_factory=dict)
+
+    def median(self, who: str) -> float | None:
+        values = self.samples.get(who)
+        return statistics.median(values) if values else None
+
+    def ratio(self, who: str) -> float | None:
+        mine, floor = self.median(who), self.median(FLOOR)
+        if mine is None or not floor:
+            return None
+        return mine / floor
+
+    def wall_median(self, who: str) -> float | None:
+        values = self.wall.get(who)
+        return statistics.median(values) if values else None
+
+    def wall_ratio(self, who: str) -> float | None:
+        mine, floor = self.wall_median(who), self.wall_median(FLOOR)
+        if mine is None or not floor:
+            return None
+        return mine / floor
+
+    def add(self, who: str, cpu: float, wall: float) -> None:
+        self.samples.setdefault(who, []).append(cpu)
+        self.wall.setdefault(who, []).append(wall)
+
+
+# ------------------------------------------------------------------ server
+
+
+class Server:
+    """`benchmarks.server` in a subprocess."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.server"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().split()
+        if not line or line[0] != "READY":
+            self.proc.kill()
+            raise RuntimeError("benchmark server did not start")
+        self.root = f"http://127.0.0.1:{line[1]}"
+        self.base_url = self.root + "/v1"
+        self._stats = httpx.Client()
+
+    def cpu(self) -> float:
+        return float(self._stats.get(self.root + "/_stats").json()["cpu"])
+
+    def close(self) -> None:
+        self._stats.close()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class CpuShare:
+    """Server CPU seconds / wall seconds over a block."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def __enter__(self) -> CpuShare:
+        self.cpu0, self.t0 = self.server.cpu(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.share = (self.server.cpu() - self.cpu0) / (time.perf_counter() - self.t0)
+
+
+# --------------------------------------------------------------- scenarios
+
+
+def _rotations(contenders: list[Any], trials: int) -> list[list[Any]]:
+    n = len(contenders)
+    return [[contenders[(t + i) % n] for i in range(n)] for t in range(trials)]
+
+
+def _time_per_op(fn: Callable[[], object], reps: int) -> tuple[float, float]:
+    """(client CPU µs, wall µs) per call of ``fn``."""
+    gc.collect()
+    cpu0, wall0 = time.process_time_ns(), time.perf_counter_ns()
+    for _ in range(reps):
+        fn()
+    cpu, wall = time.process_time_ns() - cpu0, time.perf_counter_ns() - wall0
+    return cpu / reps / 1000.0, wall / reps / 1000.0
+
+
+def check(contenders: list[Any]) -> None:
+    """Every contender gets the same answers before anything is timed."""
+    for c in contenders:
+        reply = c.invoke("bench:chat:0")
+        assert reply == "Hello there!", (c.name, reply)
+        content, _ = c.assemble(f"bench:text:{STREAM_CHUNKS}")
+        assert content == "tok " * STREAM_CHUNKS, (c.name, len(content))
+        _, args = c.assemble(f"bench:tool:{TOOL_PIECES}")
+        assert json.loads(args)["limit"] == 5, (c.name, args[:80])
+        count = c.stream(f"bench:tool:{TOOL_PIECES}")
+        assert count >= TOOL_PIECES, (c.name, count)
+
+
+def _chunks(contender: Any, text: str) -> list[dict[str, Any]]:
+    out = []
+    for chunk in contender.model.stream(text):
+        dumped = chunk.model_dump()
+        dumped.pop("id", None)  # a fresh run id per call
+        out.append(dumped)
+    return out
+
+
+def check_same_output(contenders: list[Any]) -> None:
+    """The proposed class streams exactly the chunks the stock class streams."""
+    by_name = {c.name: c for c in contenders}
+    stock, new = by_name.get("ChatGradient"), by_name.get("ChatGradient (proposed)")
+    if stock is None or new is None:
+        return
+    for text in ("bench:chat:0", "bench:text:50", "bench:tool:40"):
+        assert _chunks(stock, text) == _chunks(new, text), text
+
+    async def both() -> None:
+        for text in ("bench:text:50", "bench:tool:40"):
+            a = [c.model_dump(exclude={"id"}) async for c in stock.model.astream(text)]
+            b = [c.model_dump(exclude={"id"}) async for c in new.model.astream(text)]
+            assert a == b, text
+
+    asyncio.run(both())
+
+
+def bench_sync(  # noqa: PLR0917 - a private helper, called by keyword-less lambdas
+    server: Server,
+    contenders: list[Any],
+    settings: Settings,
+    name: str,
+    unit: str,
+    reps: int,
+    op: Callable[[Any], Callable[[], object]],
+) -> Scenario:
+    scenario = Scenario(name, unit)
+    for c in contenders:  # warm-up: connections, caches, lazy imports
+        _time_per_op(op(c), max(1, reps // 4))
+    with CpuShare(server) as share:
+        for order in _rotations(contenders, settings.trials):
+            for c in order:
+                scenario.add(c.name, *_time_per_op(op(c), reps))
+    scenario.server_cpu_share = share.share
+    return scenario
+
+
+def bench_concurrent(server: Server, contenders: list[Any], settings: Settings) -> Scenario:
+    scenario = Scenario(f"{CONCURRENCY} concurrent ainvoke", "ms per batch")
+
+    async def batch(c: Any) -> tuple[float, float]:
+        cpu0, wall0 = time.process_time_ns(), time.perf_counter_ns()
+        replies = await asyncio.gather(*(c.ainvoke("bench:chat:0") for _ in range(CONCURRENCY)))
+        cpu, wall = time.process_time_ns() - cpu0, time.perf_counter_ns() - wall0
+        assert all(r == "Hello there!" for r in replies), c.name
+        return cpu / 1e6, wall / 1e6
+
+    async def main() -> None:
+        for c in contenders:
+            await batch(c)
+            await batch(c)
+        gc.collect()
+        with CpuShare(server) as share:
+            for order in _rotations(contenders, settings.concurrent_trials):
+                for c in order:
+                    await batch(c)  # steady state: the pool is warm, as in a busy service
+                    scenario.add(c.name, *await batch(c))
+        scenario.server_cpu_share = share.share
+        for c in contenders:
+            await c.aclose()
+
+    asyncio.run(main())
+    return scenario
+
+
+def bench_import(contenders: list[Any], settings: Settings) -> Scenario:
+    scenario = Scenario("import", "ms")
+    scenario.note = "fresh interpreter per sample, minus a bare `python -c pass`"
+    names = [c.name for c in contenders if c.name in IMPORTS]
+
+    def run(code: str) -> tuple[float, float]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter_ns()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        wall = (time.perf_counter_ns() - start) / 1e6
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1e3
+        return cpu, wall
+
+    run(IMPORTS[FLOOR])  # warm the OS file cache
+    startup: list[tuple[float, float]] = []
+    raw: dict[str, list[tuple[float, float]]] = {}
+    for t in range(settings.import_reps):
+        startup.append(run("pass"))
+        for i in range(len(names)):
+            who = names[(t + i) % len(names)]
+            raw.setdefault(who, []).append(run(IMPORTS[who]))
+    base_cpu = statistics.median(c for c, _ in startup)
+    base_wall = statistics.median(w for _, w in startup)
+    for who, values in raw.items():
+        for cpu, wall in values:
+            scenario.add(who, cpu - base_cpu, wall - base_wall)
+    return scenario
+
+
+def bench_memory(contenders: list[Any], settings: Settings) -> Scenario:
+    scenario = Scenario(f"memory growth over {settings.memory_calls:,} invokes", "KiB")
+    scenario.note = (
+        "tracemalloc growth after gc.collect(), following a 200-invoke warm-up; "
+        "(n obj) = growth in gc-tracked objects"
+    )
+    for c in contenders:
+        if settings.memory_contenders and c.name not in settings.memory_contenders:
+            continue
+        for _ in range(200):
+            c.invoke("bench:chat:0")
+        gc.collect()
+        objects0 = len(gc.get_objects())
+        tracemalloc.start()
+        traced0 = tracemalloc.get_traced_memory()[0]
+        for _ in range(settings.memory_calls):
+            c.invoke("bench:chat:0")
+        gc.collect()
+        traced1 = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        scenario.samples[c.name] = [(traced1 - traced0) / 1024.0]
+        scenario.objects[c.name] = len(gc.get_objects()) - objects0
+    return scenario
+
+
+# ------------------------------------------------------------------ report
+
+
+def machine() -> dict[str, Any]:
+    """Machine and package versions, for the record."""
+    versions = {}
+    for dist in (
+        "langchain-gradient",
+        "langchain-core",
+        "langchain-openai",
+        "openai",
+        "httpx",
+        "httpx-sse",
+        "pydantic",
+        "orjson",
+    ):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
+                cpu,
+            )
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "versions": versions,
+    }
+
+
+def _fmt_abs(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def render_table(scenarios: list[Scenario], names: list[str], *, wall: bool = False) -> str:
+    """Markdown table: ratio vs the floor, absolute median in parentheses."""
+    head = "| scenario (unit) | " + " | ".join(names) + " | server CPU |"
+    lines = [head, "|---" * (len(names) + 2) + "|"]
+    for s in scenarios:
+        cells = []
+        for who in names:
+            if s.name.startswith("memory"):
+                value = s.median(who)
+                objects = s.objects.get(who)
+                cells.append("-" if value is None else f"{value:+.1f} KiB ({objects:+d} obj)")
+                continue
+            ratio = s.wall_ratio(who) if wall else s.ratio(who)
+            value = s.wall_median(who) if wall else s.median(who)
+            if ratio is None:
+                cells.append(_fmt_abs(value))
+            else:
+                cells.append(f"{ratio:.2f}{TIMES} ({_fmt_abs(value)})")
+        share = "-" if s.server_cpu_share is None else f"{s.server_cpu_share:.0%}"
+        lines.append(f"| {s.name} ({s.unit}) | " + " | ".join(cells) + f" | {share} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the table (and JSON with ``--json``)."""
+    parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
+    parser.add_argument("--quick", action="store_true", help="about a minute on 2 cores")
+    parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
+    parser.add_argument("--only", nargs="*", help="contender names to include")
+    parser.add_argument(
+        "--proposed",
+        action="store_true",
+        help="add 'ChatGradient (proposed)' (benchmarks/proposals.py) to compare levers",
+    )
+    parser.add_argument(
+        "--scenarios",
+        nargs="*",
+        default=["invoke", "stream", "tool", "concurrent", "import", "memory"],
+    )
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    names = args.only
+    if names and FLOOR not in names:
+        names = [*names, FLOOR]
+    if names and args.proposed:
+        names = [*names, "ChatGradient (proposed)"]
+    started = time.perf_counter()
+    server = Server()
+    scenarios: list[Scenario] = []
+    try:
+        contenders = make_contenders(server.base_url, names, proposed=args.proposed)
+        check(contenders)
+        check_same_output(contenders)
+        if "invoke" in args.scenarios:
+            scenarios.append(
+                bench_sync(
+                    server,
+                    contenders,
+                    settings,
+                    "invoke, small reply",
+                    "µs/call",
+                    settings.invoke_calls,
+                    lambda c: lambda: c.invoke("bench:chat:0"),
+                )
+            )
+        if "stream" in args.scenarios:
+            scenarios.append(
+                bench_sync(
+                    server,
+                    contenders,
+                    settings,
+                    f"stream, {STREAM_CHUNKS:,} content chunks",
+                    "µs/stream",
+                    settings.streams,
+                    lambda c: lambda: c.stream(f"bench:text:{STREAM_CHUNKS}"),
+                )
+            )
+        if "tool" in args.scenarios:
+            scenarios.append(
+                bench_sync(
+                    server,
+                    contenders,
+                    settings,
+                    f"stream a tool call, args in {TOOL_PIECES} pieces",
+                    "µs/stream",
+                    settings.tool_streams,
+                    lambda c: lambda: c.stream(f"bench:tool:{TOOL_PIECES}"),
+                )
+            )
+        if "concurrent" in args.scenarios:
+            scenarios.append(bench_concurrent(server, contenders, settings))
+        if "import" in args.scenarios:
+            scenarios.append(bench_import(contenders, settings))
+        if "memory" in args.scenarios:
+            scenarios.append(bench_memory(contenders, settings))
+        for c in contenders:
+            c.close()
+    finally:
+        server.close()
+    elapsed = time.perf_counter() - started
+    info = machine()
+    order = [c.name for c in contenders]
+    print("Client CPU time (headline):")
+    print(render_table(scenarios, order))
+    print()
+    print("Wall time:")
+    print(render_table([s for s in scenarios if s.wall], order, wall=True))
+    print()
+    print(
+        f"Ratios vs {FLOOR!r}, medians in parentheses; {settings.trials} interleaved trials "
+        f"({settings.concurrent_trials} for concurrency); server CPU = server process CPU / wall."
+    )
+    for s in scenarios:
+        if s.note:
+            print(f"- {s.name}: {s.note}")
+    print(
+        f"Machine: {info['cpu']}, {info['cores']} cores, "
+        f"{info['implementation']} {info['python']}, {info['platform']}"
+    )
+    print("Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+    print(f"Wall time: {elapsed:.0f} s ({'--quick' if args.quick else 'full'})")
+    if args.json:
+        data = {
+            "machine": info,
+            "mode": "quick" if args.quick else "full",
+            "settings": settings.__dict__,
+            "scenarios": [
+                {
+                    "name": s.name,
+                    "unit": s.unit,
+                    "server_cpu_share": s.server_cpu_share,
+                    "note": s.note,
+                    "results": {
+                        who: {
+                            "cpu_median": s.median(who),
+                            "cpu_ratio_vs_floor": s.ratio(who),
+                            "wall_median": s.wall_median(who),
+                            "wall_ratio_vs_floor": s.wall_ratio(who),
+                            "cpu_samples": s.samples.get(who),
+                            "wall_samples": s.wall.get(who),
+                            "objects": s.objects.get(who),
+                        }
+                        for who in order
+                        if who in s.samples
+                    },
+                }
+                for s in scenarios
+            ],
+        }
+        text = json.dumps(data, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

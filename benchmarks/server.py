@@ -1,0 +1,240 @@
+"""A loopback OpenAI-compatible Chat Completions server that costs almost nothing.
+
+Run it in its own process (``python -m benchmarks.server``; it prints
+``READY <port>``) so it never shares a GIL with the client being measured.
+Every response is rendered once and cached as bytes; serving a request is a
+header scan, a regex over the body and one ``transport.write``.
+
+The reply is picked by a marker in the request body (the last one wins, so put
+it in the last user message) and by ``"stream": true``:
+
+- ``bench:chat:0``: a short assistant reply with usage (streamed: 3 chunks).
+- ``bench:text:N``: streamed, N content chunks, then a finish chunk, a usage
+  chunk and ``[DONE]``; not streamed, one message with the N pieces joined.
+- ``bench:tool:M``: streamed, one tool call whose JSON arguments arrive in M
+  pieces, then finish, usage and ``[DONE]``; not streamed, one tool call.
+
+``GET /_stats`` answers ``{"cpu": <process CPU seconds>, "requests": <count>}``
+so the harness can report the server's own CPU share.
+
+Streams use chunked transfer encoding with one HTTP chunk per SSE event, the
+way real servers send them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import re
+import sys
+import time
+
+__all__ = ["MODEL", "render", "serve"]
+
+MODEL = "bench-model"
+_MARKER = re.compile(rb"bench:(chat|text|tool):(\d+)")
+_STREAM = re.compile(rb'"stream"\s*:\s*true')
+_CREATED = 1_700_000_000
+_USAGE = {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}
+_HEAD_END = b"\r\n\r\n"
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _response(body: bytes, content_type: bytes = b"application/json") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: "
+        + content_type
+        + b"\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\nconnection: keep-alive\r\n\r\n"
+        + body
+    )
+
+
+def _event_stream(events: list[object]) -> bytes:
+    parts = [
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+        b"cache-control: no-cache\r\ntransfer-encoding: chunked\r\n"
+        b"connection: keep-alive\r\n\r\n"
+    ]
+    for event in [*events, "[DONE]"]:
+        data = event.encode() if isinstance(event, str) else _json(event)
+        frame = b"data: " + data + b"\n\n"
+        parts.append(b"%x\r\n%s\r\n" % (len(frame), frame))
+    parts.append(b"0\r\n\r\n")
+    return b"".join(parts)
+
+
+def _chunk(n: int, delta: dict[str, object], finish: str | None = None) -> dict[str, object]:
+    return {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": _CREATED,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def _tool_arguments(pieces: int) -> list[str]:
+    """Valid JSON arguments split into exactly ``pieces`` non-empty strings (4 chars each)."""
+    pieces = max(pieces, 7)
+    text = json.dumps({"query": "x" * (4 * pieces - 25), "limit": 5})
+    return [text[i : i + 4] for i in range(0, len(text), 4)]
+
+
+def render(kind: str, n: int, stream: bool) -> bytes:
+    """The full HTTP response for one scenario (status line to last byte)."""
+    if not stream:
+        message: dict[str, object] = {"role": "assistant", "content": "Hello there!"}
+        finish = "stop"
+        if kind == "text":
+            message["content"] = "tok " * n
+        elif kind == "tool":
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_bench",
+                        "type": "function",
+                        "function": {"name": "search", "arguments": "".join(_tool_arguments(n))},
+                    }
+                ],
+            }
+            finish = "tool_calls"
+        body = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion",
+            "created": _CREATED,
+            "model": MODEL,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": _USAGE,
+        }
+        return _response(_json(body))
+    events: list[object] = [_chunk(0, {"role": "assistant", "content": ""})]
+    if kind == "tool":
+        events.append(
+            _chunk(
+                0,
+                {
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_bench",
+                            "type": "function",
+                            "function": {"name": "search", "arguments": ""},
+                        }
+                    ]
+                },
+            )
+        )
+        for piece in _tool_arguments(n):
+            events.append(
+                _chunk(0, {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+            )
+        finish = "tool_calls"
+    else:
+        for _ in range(n if kind == "text" else 3):
+            events.append(_chunk(0, {"content": "tok "}))
+        finish = "stop"
+    events.append(_chunk(0, {}, finish))
+    events.append(
+        {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": _CREATED,
+            "model": MODEL,
+            "choices": [],
+            "usage": _USAGE,
+        }
+    )
+    return _event_stream(events)
+
+
+class _State:
+    def __init__(self) -> None:
+        self.cache: dict[tuple[bytes, int, bool], bytes] = {}
+        self.requests = 0
+
+    def answer(self, head: bytes, body: bytes) -> bytes:
+        self.requests += 1
+        if head.startswith(b"GET /_stats"):
+            stats = {"cpu": time.process_time(), "requests": self.requests}
+            return _response(_json(stats))
+        found = _MARKER.findall(body)
+        kind, count = found[-1] if found else (b"chat", b"0")
+        key = (kind, int(count), _STREAM.search(body) is not None)
+        response = self.cache.get(key)
+        if response is None:
+            response = self.cache[key] = render(kind.decode(), key[1], key[2])
+        return response
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = ("buffer", "state", "transport")
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer + data if self.buffer else data
+        while True:
+            end = buffer.find(_HEAD_END)
+            if end < 0:
+                break
+            head = buffer[:end]
+            length = 0
+            lower = head.lower()
+            at = lower.find(b"\r\ncontent-length:")
+            if at >= 0:
+                stop = lower.find(b"\r\n", at + 2)
+                length = int(lower[at + 17 : stop if stop >= 0 else len(lower)])
+            start = end + 4
+            if len(buffer) < start + length:
+                break
+            body = buffer[start : start + length]
+            buffer = buffer[start + length :]
+            assert self.transport is not None
+            self.transport.write(self.state.answer(head, body))
+            if b"\r\nconnection: close" in lower:
+                self.transport.close()
+                buffer = b""
+                break
+        self.buffer = buffer
+
+
+async def serve(host: str = "127.0.0.1", port: int = 0) -> None:
+    """Serve until cancelled; print ``READY <port>`` once listening."""
+    state = _State()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: _Connection(state), host, port, backlog=1024)
+    bound = server.sockets[0].getsockname()[1]
+    gc.freeze()
+    print(f"READY {bound}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(serve(port=args.port))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Where the committed cassettes were recorded, and what the tests send.
+
+``scripts/record-cassettes`` writes ``cassettes/recording.json`` and exports the
+``GRADIENT_TEST_*`` variables while it records; replay reads the file, so the
+request bodies (which name the model) match the recorded ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
+RECORDING_FILE = CASSETTES / "recording.json"
+
+LLAMA_SERVER = "llama-server"
+GRADIENT = "gradient"
+
+_DEFAULTS = {
+    "source": LLAMA_SERVER,
+    "base_url": "http://127.0.0.1:8080/v1",
+    "model": "smollm2-135m-instruct",
+    "override_model": "smollm2-135m-instruct-twin",
+}
+
+
+def _load() -> dict[str, str]:
+    settings = dict(_DEFAULTS)
+    if RECORDING_FILE.is_file():
+        recorded = json.loads(RECORDING_FILE.read_text(encoding="utf-8"))
+        settings.update({k: str(v) for k, v in recorded.items() if k in _DEFAULTS})
+    for key in _DEFAULTS:
+        value = os.environ.get(f"GRADIENT_TEST_{key.upper()}")
+        if value:
+            settings[key] = value
+    return settings
+
+
+_SETTINGS = _load()
+
+SOURCE = _SETTINGS["source"]
+BASE_URL = _SETTINGS["base_url"]
+MODEL = _SETTINGS["model"]
+OVERRIDE_MODEL = _SETTINGS["override_model"]
+# The Authorization header is filtered from cassettes and not matched, so
+# replay works with any placeholder.
+API_KEY = os.environ.get("DIGITALOCEAN_INFERENCE_KEY") or "not-a-real-key"
+LOCAL = SOURCE == LLAMA_SERVER
+"""Recorded against llama-server + SmolLM2-135M-Instruct (see scripts/record-cassettes)."""
+
+SMOLLM2 = "SmolLM2-135M-Instruct on llama.cpp's llama-server (the local recorder)"

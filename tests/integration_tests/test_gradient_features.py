@@ -1,0 +1,216 @@
+"""Gradient features beyond the standard suite, replayed from cassettes.
+
+Recorded like the standard suite (``scripts/record-cassettes``). Not here:
+reasoning output (SmolLM2 has no reasoning mode and llama-server only returns
+``reasoning_content`` for thinking templates) and cache-creation counts
+(llama-server reports cache reads only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.exceptions import ModelError
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from langchain_gradient import ChatGradient
+from langchain_gradient.errors import GradientStatusError
+from tests.integration_tests._recording import API_KEY, BASE_URL, LOCAL, MODEL
+
+pytestmark = pytest.mark.vcr
+
+
+def _model(**overrides: Any) -> ChatGradient:
+    params: dict[str, Any] = {
+        "model": MODEL,
+        "base_url": BASE_URL,
+        "api_key": API_KEY,
+        "temperature": 0,
+        "max_completion_tokens": 64,
+        "timeout": 60,
+    }
+    params.update(overrides)
+    return ChatGradient(**params)
+
+
+class City(BaseModel):
+    """A city and the country it is in."""
+
+    name: str = Field(description="The city's name")
+    country: str = Field(description="The country the city is in")
+
+
+class CityDict(TypedDict):
+    """A city and the country it is in."""
+
+    name: str
+    country: str
+
+
+CITY_SCHEMA: dict[str, Any] = {
+    "title": "City",
+    "description": "A city and the country it is in.",
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "country": {"type": "string"}},
+    "required": ["name", "country"],
+}
+
+CITY_PROMPT = "Name one large city in Japan and its country, as JSON."
+
+SCHEMAS: dict[str, Any] = {"pydantic": City, "typeddict": CityDict, "dict": CITY_SCHEMA}
+
+
+def _check_city(result: Any, kind: str) -> None:
+    if kind == "pydantic":
+        assert isinstance(result, City)
+        assert result.name
+        assert result.country
+    else:
+        assert isinstance(result, dict)
+        assert set(result) == {"name", "country"}
+        assert all(isinstance(value, str) and value for value in result.values())
+
+
+def test_n_returns_two_generations() -> None:
+    result = _model(n=2).generate([[HumanMessage("Name a colour.")]])
+    generations = result.generations[0]
+    assert len(generations) == 2
+    for generation in generations:
+        assert isinstance(generation.message, AIMessage)
+        assert generation.text
+        assert generation.message.response_metadata["finish_reason"] in {"stop", "length"}
+
+
+def test_stop_sequence_ends_the_reply() -> None:
+    prompt = "Count from 1 to 10, one number per line."
+    full = _model().invoke(prompt)
+    assert "5" in full.text  # without a stop sequence the count reaches 5
+    stopped = _model().invoke(prompt, stop=["5"])
+    assert stopped.response_metadata["finish_reason"] == "stop"
+    assert "5" not in stopped.text
+    assert len(stopped.text) < len(full.text)
+
+
+def test_logprobs_in_response_metadata() -> None:
+    message = _model(logprobs=True, top_logprobs=2, max_completion_tokens=8).invoke("Say hi.")
+    content = message.response_metadata["logprobs"]["content"]
+    assert content
+    assert "".join(entry["token"] for entry in content) == message.text
+    for entry in content:
+        assert entry["logprob"] <= 0
+        assert 1 <= len(entry["top_logprobs"]) <= 2
+
+
+@pytest.mark.parametrize("kind", list(SCHEMAS))
+def test_json_schema_structured_output_invoke(kind: str) -> None:
+    structured = _model().with_structured_output(SCHEMAS[kind], method="json_schema")
+    _check_city(structured.invoke(CITY_PROMPT), kind)
+
+
+@pytest.mark.parametrize("kind", list(SCHEMAS))
+def test_json_schema_structured_output_stream(kind: str) -> None:
+    structured = _model().with_structured_output(SCHEMAS[kind], method="json_schema")
+    chunks = list(structured.stream(CITY_PROMPT))
+    assert len(chunks) > 1  # streamed as progressively completed objects
+    _check_city(chunks[-1], kind)
+
+
+async def test_json_schema_structured_output_async() -> None:
+    structured = _model().with_structured_output(City, method="json_schema", include_raw=True)
+    result = await structured.ainvoke(CITY_PROMPT)
+    assert result["parsing_error"] is None
+    _check_city(result["parsed"], "pydantic")
+    assert isinstance(result["raw"], AIMessage)
+    chunks = [
+        chunk
+        async for chunk in _model()
+        .with_structured_output(City, method="json_schema")
+        .astream(CITY_PROMPT)
+    ]
+    _check_city(chunks[-1], "pydantic")
+
+
+def _check_single_usage_chunk(chunks: list[AIMessageChunk]) -> None:
+    with_usage = [chunk for chunk in chunks if chunk.usage_metadata is not None]
+    assert len(with_usage) == 1
+    usage = with_usage[0].usage_metadata
+    assert usage is not None
+    assert usage["input_tokens"] > 0
+    assert usage["output_tokens"] > 0
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    full = chunks[0]
+    for chunk in chunks[1:]:
+        full = full + chunk
+    model_name = full.response_metadata["model_name"]
+    assert isinstance(model_name, str)
+    assert model_name
+    assert full.response_metadata["finish_reason"] in {"stop", "length"}
+
+
+def test_stream_usage_on_exactly_one_chunk() -> None:
+    _check_single_usage_chunk(list(_model().stream("Write one short sentence about rain.")))
+
+
+async def test_astream_usage_on_exactly_one_chunk() -> None:
+    chunks = [chunk async for chunk in _model().astream("Write one short sentence about snow.")]
+    _check_single_usage_chunk(chunks)
+
+
+_PREFIX = "Reference table for the questions that follow:\n" + "\n".join(
+    f"Item {i}: code {i * 7919 % 10007}, weight {i * 13 % 97} kg." for i in range(1, 101)
+)
+
+
+@pytest.mark.xfail(
+    not LOCAL,
+    reason="Gradient's automatic prompt caching is best effort for open models",
+    strict=False,
+)
+def test_prompt_cache_read_is_reported() -> None:
+    model = _model(max_completion_tokens=16)
+    system = SystemMessage(_PREFIX)
+    first = model.invoke([system, HumanMessage("What is the code of item 3?")])
+    second = model.invoke([system, HumanMessage("What is the weight of item 4?")])
+    assert first.usage_metadata is not None
+    assert second.usage_metadata is not None
+    cache_read = second.usage_metadata.get("input_token_details", {}).get("cache_read")
+    assert isinstance(cache_read, int)
+    assert cache_read > 0
+    assert cache_read <= second.usage_metadata["input_tokens"]
+
+
+def test_anthropic_style_history_without_images() -> None:
+    # The standard test_anthropic_inputs also downloads an image, which the
+    # local recorder cannot; this replays the text, tool_use and thinking parts.
+    history = [
+        SystemMessage("You are a helpful assistant."),
+        HumanMessage([{"type": "text", "text": "Pick a colour for me."}]),
+        AIMessage(
+            [
+                {"type": "thinking", "thinking": "Any colour will do.", "signature": "c2ln"},
+                {"type": "text", "text": "Let me pick one."},
+                {"type": "tool_use", "id": "toolu_1", "name": "pick", "input": {"n": 1}},
+            ],
+            tool_calls=[{"name": "pick", "args": {"n": 1}, "id": "toolu_1", "type": "tool_call"}],
+        ),
+        ToolMessage("green", tool_call_id="toolu_1"),
+    ]
+    reply = _model().invoke(history)
+    assert isinstance(reply, AIMessage)
+    assert reply.text
+
+
+def test_unknown_model_raises_a_typed_error() -> None:
+    with pytest.raises(GradientStatusError) as caught:
+        _model(model="no-such-model-xyz").invoke("Hello")
+    assert isinstance(caught.value, ModelError)
+    assert caught.value.status_code in {400, 404}
