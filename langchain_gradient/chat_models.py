@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import httpx
 from langchain_core.callbacks import (
@@ -20,8 +20,6 @@ from langchain_core.language_models import (
 )
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
@@ -31,12 +29,6 @@ from langchain_gradient import _transport
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
-from langchain_gradient._structured_output import (
-    DEFAULT_METHOD,
-    StructuredOutputMethod,
-    structured_output_runnable,
-)
-from langchain_gradient._tools import format_tool_choice, format_tools
 from langchain_gradient._version import __version__
 from langchain_gradient.errors import (
     GradientInvalidInputError,
@@ -44,6 +36,12 @@ from langchain_gradient.errors import (
     GradientResponseError,
     GradientStreamError,
 )
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+    from langchain_core.tools import BaseTool
+
+    from langchain_gradient._structured_output import StructuredOutputMethod
 
 __all__ = ["ChatGradient"]
 
@@ -76,6 +74,15 @@ _BODY_FIELDS = (
     "reasoning_effort",
     "reasoning",
 )
+
+
+class _Prepared(NamedTuple):
+    key: tuple[Any, ...]
+    url: httpx.URL
+    headers: dict[str, str]
+    stream_headers: dict[str, str]
+    timeout: float | httpx.Timeout
+    policy: _transport.RetryPolicy
 
 
 def _encode(payload: Mapping[str, Any]) -> bytes:
@@ -275,8 +282,7 @@ class ChatGradient(BaseChatModel):
     _api_key_env: ClassVar[str] = API_KEY_ENV_VARS[0]
     """The variable a serialized key is reloaded from (subclasses override)."""
     _clients: _transport.Clients = PrivateAttr()
-    _headers: dict[str, str] | None = PrivateAttr(default=None)
-    _headers_key: tuple[Any, ...] | None = PrivateAttr(default=None)
+    _prepared_parts: _Prepared | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -391,32 +397,45 @@ class ChatGradient(BaseChatModel):
             messages, params, stream=stream, echo_reasoning=self.echo_reasoning_content
         )
 
-    def _request_headers(self) -> dict[str, str]:
-        key = (self.api_key, self.default_headers)
-        if self._headers is None or self._headers_key != key:
-            secret = self.api_key.get_secret_value() if self.api_key else ""
-            self._headers = _transport.build_headers(secret, self.default_headers, _USER_AGENT)
-            self._headers_key = key
-        return self._headers
+    def _prepared(self) -> _Prepared:
+        """URL, headers, timeout and retry policy, built once per configuration.
+
+        Rebuilt only when a setting they depend on changes, so a call does not
+        re-parse the URL or re-merge headers.
+        """
+        extra = tuple(self.default_headers.items()) if self.default_headers else None
+        key = (self.api_key, extra, self.base_url, self.max_retries, self.timeout)
+        prepared = self._prepared_parts
+        if prepared is not None and prepared.key == key:
+            return prepared
+        secret = self.api_key.get_secret_value() if self.api_key else ""
+        headers = _transport.build_headers(secret, self.default_headers, _USER_AGENT)
+        try:
+            url = httpx.URL(self.base_url.rstrip("/") + "/chat/completions")
+        except httpx.InvalidURL as exc:
+            msg = f"invalid base_url {self.base_url!r}: {exc}"
+            raise GradientInvalidInputError(msg) from exc
+        prepared = self._prepared_parts = _Prepared(
+            key=key,
+            url=url,
+            headers=headers,
+            stream_headers={**headers, "Accept": "text/event-stream"},
+            timeout=_transport.DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
+            policy=_transport.RetryPolicy(max_retries=self.max_retries),
+        )
+        return prepared
 
     def _request(
         self, client: httpx.Client | httpx.AsyncClient, payload: Mapping[str, Any]
     ) -> httpx.Request:
-        headers = self._request_headers()
-        if payload.get("stream"):
-            headers = {**headers, "Accept": "text/event-stream"}
-        timeout = _transport.DEFAULT_TIMEOUT if self.timeout is None else self.timeout
-        try:
-            return client.build_request(
-                "POST",
-                self.base_url.rstrip("/") + "/chat/completions",
-                content=_encode(payload),
-                headers=headers,
-                timeout=timeout,
-            )
-        except httpx.InvalidURL as exc:
-            msg = f"invalid base_url {self.base_url!r}: {exc}"
-            raise GradientInvalidInputError(msg) from exc
+        prepared = self._prepared()
+        return client.build_request(
+            "POST",
+            prepared.url,
+            content=_encode(payload),
+            headers=prepared.stream_headers if payload.get("stream") else prepared.headers,
+            timeout=prepared.timeout,
+        )
 
     def _result(self, body: Any, requested_model: str) -> ChatResult:
         """Map a decoded completion body to a `ChatResult` (subclasses extend it)."""
@@ -427,7 +446,7 @@ class ChatGradient(BaseChatModel):
         return StreamMapper(requested_model)
 
     def _policy(self) -> _transport.RetryPolicy:
-        return _transport.RetryPolicy(max_retries=self.max_retries)
+        return self._prepared().policy
 
     # --------------------------------------------------- the four hooks
 
@@ -548,6 +567,10 @@ class ChatGradient(BaseChatModel):
                 reply = model.bind_tools([add], tool_choice="add").invoke("2 + 3?")
                 reply.tool_calls  # [{'name': 'add', 'args': {'a': 2, 'b': 3}, ...}]
         """
+        # Imported on first use: tools and structured output are not needed to
+        # chat, and their modules pull in core's parsers (measured ~8 ms).
+        from langchain_gradient._tools import format_tool_choice, format_tools  # noqa: PLC0415
+
         formatted = format_tools(tools, strict=strict)
         choice = format_tool_choice(tool_choice, formatted)
         if choice is not None:
@@ -560,7 +583,7 @@ class ChatGradient(BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: StructuredOutputMethod = DEFAULT_METHOD,
+        method: StructuredOutputMethod = "function_calling",
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
@@ -606,6 +629,10 @@ class ChatGradient(BaseChatModel):
         if kwargs:
             msg = f"with_structured_output got unsupported arguments: {sorted(kwargs)}"
             raise GradientInvalidInputError(msg)
+        from langchain_gradient._structured_output import (  # noqa: PLC0415
+            structured_output_runnable,
+        )
+
         return structured_output_runnable(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
@@ -647,8 +674,7 @@ class ChatGradient(BaseChatModel):
         if self.api_key is None:
             self.api_key = secret_from_env(list(API_KEY_ENV_VARS), default=None)()
         self._clients = _transport.Clients()
-        self._headers = None
-        self._headers_key = None
+        self._prepared_parts = None
 
 
 def _stream_tail(mapper: StreamMapper, done: bool) -> ChatGenerationChunk | None:

@@ -11,6 +11,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import ModelAuthenticationError
 from langchain_core.messages import AIMessageChunk, HumanMessage
+from pydantic import SecretStr
 
 from langchain_gradient import (
     ChatGradient,
@@ -301,3 +302,18 @@ def test_user_supplied_clients_are_not_closed() -> None:
     assert model.http_client is not None
     assert not model.http_client.is_closed
     model.invoke("again")
+
+
+def test_settings_changed_after_first_use_take_effect() -> None:
+    api = FakeAPI()
+    model = api.model(default_headers={"X-A": "1"})
+    model.invoke("x")
+    model.base_url = "https://second.invalid/v2"
+    model.api_key = SecretStr("sk-do-rotated")
+    assert model.default_headers is not None
+    model.default_headers["X-A"] = "2"
+    model.invoke("y")
+    request = api.requests[-1]
+    assert str(request.url) == "https://second.invalid/v2/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-do-rotated"
+    assert request.headers["x-a"] == "2"
