@@ -420,6 +420,8 @@ class StreamMapper:
         raw_calls = delta.get("tool_calls")
         call_chunks = self._tool_call_chunks(raw_calls) if raw_calls else []
         finish_reason = (choice or {}).get("finish_reason")
+        if finish_reason:
+            call_chunks = call_chunks + self._flush_held_arguments()
         logprobs = (choice or {}).get("logprobs")
         if logprobs is not None and not isinstance(logprobs, dict):
             # Chunks are merged key by key; a list or string here would make
@@ -463,12 +465,32 @@ class StreamMapper:
         return ChatGenerationChunk(message=message, generation_info=info)
 
     def finish(self) -> ChatGenerationChunk | None:
-        """A closing chunk carrying ``model_name`` if no event carried it."""
-        if self._metadata_sent or not self.body:
+        """The closing chunk, if one is needed.
+
+        It carries ``model_name`` when no event did, and any tool-call argument
+        text still held back.
+        """
+        held = self._flush_held_arguments()
+        if (self._metadata_sent or not self.body) and not held:
             return None
+        metadata = self._final_metadata() if not self._metadata_sent and self.body else {}
         return ChatGenerationChunk(
-            message=AIMessageChunk(content="", response_metadata=self._final_metadata())
+            message=AIMessageChunk(content="", tool_call_chunks=held, response_metadata=metadata)
         )
+
+    def _flush_held_arguments(self) -> list[ToolCallChunk]:
+        """Argument text held back as a possible ``null`` that never became one.
+
+        A stream that stops at ``"nu"`` must leave an invalid call, not ``{}``.
+        """
+        chunks = []
+        for index, call in enumerate(self._calls):
+            held = call.get("held") or ""
+            if held.strip() not in ("", "null"):
+                call["held"] = ""
+                call["flowing"] = True
+                chunks.append(tool_call_chunk(name=None, args=held, id=None, index=index))
+        return chunks
 
     def close(self) -> None:
         """Called after the last chunk was delivered; subclasses may raise here."""

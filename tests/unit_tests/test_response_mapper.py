@@ -200,3 +200,39 @@ def test_model_name_is_sent_once_even_without_finish_reason() -> None:
 def test_error_event_raises() -> None:
     with pytest.raises(GradientStreamError, match="quota exceeded"):
         StreamMapper("m").map({"error": {"message": "quota exceeded"}})
+
+
+@pytest.mark.parametrize("finish", [True, False])
+def test_arguments_cut_off_inside_null_become_an_invalid_call(finish: bool) -> None:
+    events = [
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "id": "call_n", "function": {"name": "f", "arguments": "n"}}
+                ]
+            }
+        ),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": "u"}}]}),
+    ]
+    if finish:
+        events.append(chunk({}, finish_reason="length"))
+    merged = _stream(events)
+    assert merged.tool_calls == []
+    assert [(c["name"], c["args"]) for c in merged.invalid_tool_calls] == [("f", "nu")]
+
+
+def test_arguments_that_are_exactly_null_mean_no_arguments() -> None:
+    merged = _stream(
+        [
+            chunk(
+                {
+                    "tool_calls": [
+                        {"index": 0, "id": "c", "function": {"name": "f", "arguments": "nu"}}
+                    ]
+                }
+            ),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": "ll"}}]}),
+            chunk({}, finish_reason="tool_calls"),
+        ]
+    )
+    assert merged.tool_calls == [{"name": "f", "args": {}, "id": "c", "type": "tool_call"}]
