@@ -59,6 +59,15 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _set_fields(**fields: Any) -> dict[str, Any]:
+    """Message keyword arguments without the empty ones.
+
+    Every keyword a message is built with costs a pydantic validation, and
+    messages are built per call and per streamed chunk.
+    """
+    return {name: value for name, value in fields.items() if value}
+
+
 def _text(value: Any) -> str:
     """Message content as text: strings pass, text parts are joined."""
     if isinstance(value, str):
@@ -327,21 +336,16 @@ def _ai_message(
     if isinstance(refusal, str) and refusal:
         additional_kwargs["refusal"] = refusal
     tool_calls, invalid = _parse_tool_calls(raw.get("tool_calls"), seed)
-    # Only the fields that are set: each keyword costs a validation per call.
-    fields: dict[str, Any] = {}
-    if additional_kwargs:
-        fields["additional_kwargs"] = additional_kwargs
-    if tool_calls:
-        fields["tool_calls"] = tool_calls
-    if invalid:
-        fields["invalid_tool_calls"] = invalid
-    if usage is not None:
-        fields["usage_metadata"] = usage
     return AIMessage(
         content=_text(raw.get("content")),
         response_metadata=dict(base),
         id=base.get("id"),
-        **fields,
+        **_set_fields(
+            additional_kwargs=additional_kwargs,
+            tool_calls=tool_calls,
+            invalid_tool_calls=invalid,
+            usage_metadata=usage,
+        ),
     )
 
 
@@ -450,16 +454,15 @@ class StreamMapper:
                 response_metadata["cache_creation"] = split
             if not self._metadata_sent:
                 response_metadata.update(self._final_metadata())
-        # Only the fields that are set: every keyword costs a validation, and
-        # plain text deltas are the hot path of every stream.
-        fields: dict[str, Any] = {}
-        if additional_kwargs:
-            fields["additional_kwargs"] = additional_kwargs
-        if call_chunks:
-            fields["tool_call_chunks"] = call_chunks
-        if usage is not None:
-            fields["usage_metadata"] = usage
-        message = AIMessageChunk(content=text, response_metadata=response_metadata, **fields)
+        message = AIMessageChunk(
+            content=text,
+            response_metadata=response_metadata,
+            **_set_fields(
+                additional_kwargs=additional_kwargs,
+                tool_call_chunks=call_chunks,
+                usage_metadata=usage,
+            ),
+        )
         if info is None:
             return ChatGenerationChunk(message=message)
         return ChatGenerationChunk(message=message, generation_info=info)
