@@ -37,7 +37,7 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_gradient import ChatGradient, _transport
+from langchain_gradient import ChatGradient, _http_errors, _sse, _transport
 from langchain_gradient._response import MODEL_PROVIDER, StreamMapper
 from langchain_gradient.chat_models import _stream_tail
 from langchain_gradient.errors import GradientStreamError
@@ -138,7 +138,7 @@ def _parse_block(block: bytes) -> tuple[str, bytes]:
 def _decode(event: str, data: bytes) -> Any:
     if event == "error":
         text = data.decode("utf-8", "replace")
-        msg = f"the server reported an error mid-stream: {_transport._plain(text)}"
+        msg = f"the server reported an error mid-stream: {_http_errors.plain(text)}"
         raise GradientStreamError(msg)
     try:
         return loads(data)
@@ -149,14 +149,14 @@ def _decode(event: str, data: bytes) -> Any:
         raise GradientStreamError(msg) from exc
 
 
-class LeanEventStream(_transport.EventStream):
+class LeanEventStream(_sse.EventStream):
     """`EventStream` on `SSEParser`: same events, same errors, less work."""
 
     def __iter__(self) -> Iterator[Any]:
         response = self.response
         try:
             if "text/event-stream" not in response.headers.get("content-type", ""):
-                _transport._check_event_stream(response, response.read())
+                _sse._check_event_stream(response, response.read())
             parser = SSEParser()
             for piece in response.iter_bytes():
                 for event, data in parser.feed(piece):
@@ -173,19 +173,19 @@ class LeanEventStream(_transport.EventStream):
                 if data:
                     yield _decode(event, data)
         except (httpx.TransportError, httpx.StreamError, SSEError) as exc:
-            raise _transport._broken(exc, response.request) from exc
+            raise _sse._broken(exc, response.request) from exc
         finally:
             response.close()
 
 
-class LeanAsyncEventStream(_transport.AsyncEventStream):
+class LeanAsyncEventStream(_sse.AsyncEventStream):
     """Async `LeanEventStream`."""
 
     async def __aiter__(self) -> AsyncGenerator[Any, None]:
         response = self.response
         try:
             if "text/event-stream" not in response.headers.get("content-type", ""):
-                _transport._check_event_stream(response, await response.aread())
+                _sse._check_event_stream(response, await response.aread())
             parser = SSEParser()
             async for piece in response.aiter_bytes():
                 for event, data in parser.feed(piece):
@@ -202,7 +202,7 @@ class LeanAsyncEventStream(_transport.AsyncEventStream):
                 if data:
                     yield _decode(event, data)
         except (httpx.TransportError, httpx.StreamError, SSEError) as exc:
-            raise _transport._broken(exc, response.request) from exc
+            raise _sse._broken(exc, response.request) from exc
         finally:
             await response.aclose()
 

@@ -25,7 +25,7 @@ from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
-from langchain_gradient import _transport
+from langchain_gradient import _sse, _transport
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
@@ -486,7 +486,7 @@ class ChatGradient(BaseChatModel):
         response = _transport.send(
             client, self._request(client, payload), self._policy(), stream=True
         )
-        events = _transport.EventStream(response)
+        events = _sse.EventStream(response)
         mapper = self._stream_mapper(payload["model"])
         for event in events:
             chunk = mapper.map(event)
@@ -510,7 +510,7 @@ class ChatGradient(BaseChatModel):
         response = await _transport.asend(
             client, self._request(client, payload), self._policy(), stream=True
         )
-        events = _transport.AsyncEventStream(response)
+        events = _sse.AsyncEventStream(response)
         mapper = self._stream_mapper(payload["model"])
         # aclosing: a caller that stops early releases the connection now, not
         # whenever the generator is garbage-collected.

@@ -318,7 +318,7 @@ def test_each_error_is_also_the_core_error(cls: type, bases: tuple[type, ...]) -
     [(400, False), (401, False), (404, False), (408, True), (409, True), (429, True), (500, True)],
 )
 def test_is_retryable_follows_the_status(status: int, retryable: bool) -> None:
-    from langchain_gradient._transport import error_from_response
+    from langchain_gradient._http_errors import error_from_response
 
     response = httpx.Response(
         status, json={"message": "m"}, request=httpx.Request("POST", "https://x.test")
@@ -327,7 +327,7 @@ def test_is_retryable_follows_the_status(status: int, retryable: bool) -> None:
 
 
 def test_status_errors_pickle_without_the_response() -> None:
-    from langchain_gradient._transport import error_from_response
+    from langchain_gradient._http_errors import error_from_response
 
     request = httpx.Request("POST", "https://x.test", headers={"Authorization": f"Bearer {SECRET}"})
     response = httpx.Response(

@@ -9,7 +9,7 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from langchain_gradient import GradientStreamError
-from langchain_gradient._transport import _decode, _loads
+from langchain_gradient._sse import _decode, _loads
 
 
 @pytest.mark.parametrize(
