@@ -5,58 +5,36 @@ not the shape the API documents raises `GradientResponseError` (or
 `GradientStreamError` for events) with a message quoting what was wrong; no
 ``KeyError``/``TypeError``/``IndexError`` escapes.
 
-Usage convention: ``usage_metadata["input_tokens"]`` always *includes* cached
-tokens (LangChain's convention). Gradient reports ``prompt_tokens`` inclusive
-for OpenAI-style backends and exclusive for Anthropic models; see
-`reports_cache_separately`.
+Usage is mapped by `_usage`, tool calls by `_tool_calls`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
-    InvalidToolCall,
-    ToolCall,
     ToolCallChunk,
 )
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_gradient._compat import MODEL_PROVIDER
+from langchain_gradient._tool_calls import (
+    arguments_text,
+    derive_tool_call_id,
+    id_of_call,
+    parse_tool_calls,
+    release_arguments,
+)
+from langchain_gradient._usage import cache_creation_split, usage_to_metadata
+from langchain_gradient._values import as_int, quote, text_of
 from langchain_gradient.errors import GradientResponseError, GradientStreamError
 
-__all__ = [
-    "MODEL_PROVIDER",
-    "StreamMapper",
-    "chat_result",
-    "derive_tool_call_id",
-    "reports_cache_separately",
-    "usage_to_metadata",
-]
-
-_QUOTE_LIMIT = 300
-
-
-def _quote(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=repr)
-    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+__all__ = ["MODEL_PROVIDER", "StreamMapper", "chat_result"]
 
 
 def _set_fields(**fields: Any) -> dict[str, Any]:
@@ -68,194 +46,10 @@ def _set_fields(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value}
 
 
-def _text(value: Any) -> str:
-    """Message content as text: strings pass, text parts are joined."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "".join(
-            part["text"]
-            for part in value
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
-
-
 # ---------------------------------------------------------------- usage
 
 
-def reports_cache_separately(
-    model: str, prompt_tokens: int, cache_read: int, cache_creation: int, usage: Mapping[str, Any]
-) -> bool:
-    """Whether ``prompt_tokens`` excludes cache reads/writes (Anthropic style).
-
-    Gradient passes each provider's convention through: Anthropic models report
-    uncached input only, OpenAI-style backends count cached tokens inside
-    ``prompt_tokens``. The rule: an ``anthropic-`` model id, or cache counts that
-    exceed ``prompt_tokens`` with no OpenAI ``prompt_tokens_details``, mean
-    exclusive; everything else is inclusive.
-    """
-    if isinstance(usage.get("prompt_tokens_details"), dict):
-        return False
-    if model.startswith("anthropic-"):
-        return True
-    return cache_read + cache_creation > prompt_tokens
-
-
-def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
-    """Map the API's ``usage`` object to LangChain's `UsageMetadata`.
-
-    ``input_token_details`` gets ``cache_read`` (``cache_read_input_tokens``, or
-    OpenAI's ``prompt_tokens_details.cached_tokens``) and ``cache_creation``
-    (``cache_created_input_tokens``) when the response has them;
-    ``output_token_details.reasoning`` comes from
-    ``completion_tokens_details.reasoning_tokens`` when present.
-    """
-    if not isinstance(usage, dict):
-        return None
-    prompt = _as_int(usage.get("prompt_tokens")) or 0
-    completion = _as_int(usage.get("completion_tokens")) or 0
-    prompt_details = usage.get("prompt_tokens_details")
-    cache_read = _as_int(usage.get("cache_read_input_tokens"))
-    if cache_read is None and isinstance(prompt_details, dict):
-        cache_read = _as_int(prompt_details.get("cached_tokens"))
-    cache_creation = _as_int(usage.get("cache_created_input_tokens"))
-    if cache_creation is None:
-        cache_creation = _as_int(usage.get("cache_creation_input_tokens"))
-    input_tokens = prompt
-    if reports_cache_separately(model, prompt, cache_read or 0, cache_creation or 0, usage):
-        input_tokens += (cache_read or 0) + (cache_creation or 0)
-    result = UsageMetadata(
-        input_tokens=input_tokens,
-        output_tokens=completion,
-        total_tokens=input_tokens + completion,
-    )
-    input_details: dict[str, int] = {}
-    if cache_read is not None:
-        input_details["cache_read"] = cache_read
-    if cache_creation is not None:
-        input_details["cache_creation"] = cache_creation
-    if input_details:
-        result["input_token_details"] = input_details  # type: ignore[typeddict-item]
-    completion_details = usage.get("completion_tokens_details")
-    if isinstance(completion_details, dict):
-        reasoning = _as_int(completion_details.get("reasoning_tokens"))
-        if reasoning is not None:
-            result["output_token_details"] = {"reasoning": reasoning}
-    return result
-
-
-def _cache_creation_split(usage: Any) -> dict[str, Any] | None:
-    split = usage.get("cache_creation") if isinstance(usage, dict) else None
-    return split if isinstance(split, dict) else None
-
-
 # ------------------------------------------------------------ tool calls
-
-
-def derive_tool_call_id(seed: str, index: int) -> str:
-    """A stable tool-call id for a call the API sent without one.
-
-    A hash of ``seed`` (the response's id, creation time, model and choice,
-    plus the call's own content where known) and the call's position: the same
-    response always yields the same id, so recordings replay identically, and
-    different responses yield different ids. Never random.
-    """
-    digest = hashlib.sha256(f"{seed}|{index}".encode()).hexdigest()
-    return f"call_{digest[:24]}"
-
-
-def _arguments_text(arguments: Any) -> str | None:
-    r"""A call's ``arguments`` as the JSON text the API is meant to send.
-
-    Some servers send an object (or another JSON value) instead of a string;
-    non-ASCII characters are kept as characters, never ``\u`` escapes.
-    """
-    if arguments is None or isinstance(arguments, str):
-        return arguments
-    return json.dumps(arguments, ensure_ascii=False)
-
-
-def _parse_arguments(text: str | None) -> tuple[dict[str, Any] | None, str | None]:
-    """Parse a complete ``arguments`` string: ``(args, None)`` or ``(None, error)``.
-
-    Empty, missing and ``"null"`` arguments mean a call without arguments
-    (``{}``). A JSON string that itself holds an object (arguments encoded
-    twice, which some open-weight models emit) is decoded once more. Anything
-    else that is not a JSON object is an error.
-    """
-    if text is None or not text.strip():
-        return {}, None
-    try:
-        value = json.loads(text, strict=False)
-    except ValueError as exc:
-        return None, f"arguments are not valid JSON: {exc}"
-    if isinstance(value, str):
-        try:
-            inner = json.loads(value, strict=False)
-        except ValueError:
-            inner = None
-        if isinstance(inner, dict):
-            value = inner
-    if value is None:
-        return {}, None
-    if not isinstance(value, dict):
-        return None, f"arguments are a JSON {type(value).__name__}, not an object"
-    return value, None
-
-
-def _parse_tool_calls(raw_calls: Any, seed: str) -> tuple[list[ToolCall], list[InvalidToolCall]]:
-    """A message's ``tool_calls`` -> LangChain tool calls and invalid tool calls.
-
-    Nothing is dropped: a call whose arguments do not parse to an object, or
-    that has no function name, becomes an `InvalidToolCall` carrying the raw
-    arguments and the reason. Ids are kept exactly; a missing id is derived
-    from the response and the calls (`derive_tool_call_id`).
-    """
-    calls: list[ToolCall] = []
-    invalid: list[InvalidToolCall] = []
-    if raw_calls is None:
-        return calls, invalid
-    if not isinstance(raw_calls, list):
-        msg = f"message.tool_calls is not a list: {_quote(raw_calls)}"
-        raise GradientResponseError(msg)
-    # The calls' content joins the seed: a response with an empty id (Gradient
-    # sends "id": "" for some models) still gets ids of its own.
-    content_seed = f"{seed}|{json.dumps(raw_calls, sort_keys=True, default=repr)}"
-    for position, raw in enumerate(raw_calls):
-        function = raw.get("function") if isinstance(raw, dict) else None
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
-        call_id = _call_id(raw_id) or derive_tool_call_id(content_seed, position)
-        if not isinstance(function, dict):
-            invalid.append(
-                invalid_tool_call(
-                    name=None,
-                    args=_quote(raw),
-                    id=call_id,
-                    error="tool call has no function object",
-                )
-            )
-            continue
-        name = function.get("name")
-        arguments = _arguments_text(function.get("arguments"))
-        args, error = _parse_arguments(arguments)
-        if not isinstance(name, str) or not name:
-            error = "tool call has no function name"
-            invalid.append(invalid_tool_call(name=None, args=arguments, id=call_id, error=error))
-            continue
-        if args is None:
-            invalid.append(invalid_tool_call(name=name, args=arguments, id=call_id, error=error))
-            continue
-        calls.append(tool_call(name=name, args=args, id=call_id))
-    return calls, invalid
-
-
-def _call_id(raw_id: Any) -> str | None:
-    if isinstance(raw_id, str) and raw_id:
-        return raw_id
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        return str(raw_id)
-    return None
 
 
 # ------------------------------------------------------- whole responses
@@ -285,14 +79,14 @@ def chat_result(body: Any, requested_model: str) -> ChatResult:
         GradientResponseError: if the body is not a completion.
     """
     if not isinstance(body, dict):
-        msg = f"expected a JSON object from /chat/completions, got {_quote(body)}"
+        msg = f"expected a JSON object from /chat/completions, got {quote(body)}"
         raise GradientResponseError(msg)
     if body.get("error"):
-        msg = f"the API returned an error in a 200 response: {_quote(body['error'])}"
+        msg = f"the API returned an error in a 200 response: {quote(body['error'])}"
         raise GradientResponseError(msg)
     choices = body.get("choices")
     if not isinstance(choices, list) or not choices:
-        msg = f"response has no choices: {_quote(body)}"
+        msg = f"response has no choices: {quote(body)}"
         raise GradientResponseError(msg)
     base = _base_metadata(body, requested_model)
     if not isinstance(base.get("id"), str):
@@ -300,15 +94,15 @@ def chat_result(body: Any, requested_model: str) -> ChatResult:
         base.pop("id", None)
     raw_usage = body.get("usage")
     usage = usage_to_metadata(raw_usage, base["model_name"])
-    split = _cache_creation_split(raw_usage)
+    split = cache_creation_split(raw_usage)
     if split is not None:
         base["cache_creation"] = split
     generations = []
     for position, choice in enumerate(choices):
         if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
-            msg = f"choice {position} has no message: {_quote(choice)}"
+            msg = f"choice {position} has no message: {quote(choice)}"
             raise GradientResponseError(msg)
-        choice_index = _as_int(choice.get("index"))
+        choice_index = as_int(choice.get("index"))
         seed = _seed(body, position if choice_index is None else choice_index)
         message = _ai_message(choice["message"], base, seed, usage)
         info: dict[str, Any] = {"finish_reason": choice.get("finish_reason")}
@@ -335,9 +129,9 @@ def _ai_message(
     refusal = raw.get("refusal")
     if isinstance(refusal, str) and refusal:
         additional_kwargs["refusal"] = refusal
-    tool_calls, invalid = _parse_tool_calls(raw.get("tool_calls"), seed)
+    tool_calls, invalid = parse_tool_calls(raw.get("tool_calls"), seed)
     return AIMessage(
-        content=_text(raw.get("content")),
+        content=text_of(raw.get("content")),
         response_metadata=dict(base),
         id=base.get("id"),
         **_set_fields(
@@ -390,10 +184,10 @@ class StreamMapper:
             GradientStreamError: for an error event or an event of the wrong shape.
         """
         if not isinstance(event, dict):
-            msg = f"stream event is not a JSON object: {_quote(event)}"
+            msg = f"stream event is not a JSON object: {quote(event)}"
             raise GradientStreamError(msg)
         if event.get("error"):
-            msg = f"the server reported an error mid-stream: {_quote(event['error'])}"
+            msg = f"the server reported an error mid-stream: {quote(event['error'])}"
             raise GradientStreamError(msg)
         if not self.body:
             self.body = {k: event.get(k) for k in ("id", "created", "model", "system_fingerprint")}
@@ -406,14 +200,14 @@ class StreamMapper:
         if choice is None and not isinstance(raw_usage, dict):
             return None
         if choice is not None and not isinstance(choice, dict):
-            msg = f"stream choice is not an object: {_quote(choice)}"
+            msg = f"stream choice is not an object: {quote(choice)}"
             raise GradientStreamError(msg)
         delta = (choice or {}).get("delta") or {}
         if not isinstance(delta, dict):
-            msg = f"stream delta is not an object: {_quote(delta)}"
+            msg = f"stream delta is not an object: {quote(delta)}"
             raise GradientStreamError(msg)
         content = delta.get("content")
-        text = content if isinstance(content, str) else _text(content)
+        text = content if isinstance(content, str) else text_of(content)
         additional_kwargs: dict[str, Any] = {}
         reasoning = delta.get("reasoning_content")
         if isinstance(reasoning, str) and reasoning:
@@ -430,7 +224,7 @@ class StreamMapper:
         if logprobs is not None and not isinstance(logprobs, dict):
             # Chunks are merged key by key; a list or string here would make
             # the merge fail with a TypeError far from its cause.
-            msg = f"stream choice logprobs is not an object: {_quote(logprobs)}"
+            msg = f"stream choice logprobs is not an object: {quote(logprobs)}"
             raise GradientStreamError(msg)
         usage = None
         if isinstance(raw_usage, dict):
@@ -449,7 +243,7 @@ class StreamMapper:
             response_metadata["finish_reason"] = finish_reason
             response_metadata.update(self._final_metadata())
         if usage is not None:
-            split = _cache_creation_split(raw_usage)
+            split = cache_creation_split(raw_usage)
             if split is not None:
                 response_metadata["cache_creation"] = split
             if not self._metadata_sent:
@@ -517,20 +311,20 @@ class StreamMapper:
         arguments aggregate to ``{}`` rather than to an invalid call.
         """
         if not isinstance(raw_calls, list):
-            msg = f"delta.tool_calls is not a list: {_quote(raw_calls)}"
+            msg = f"delta.tool_calls is not a list: {quote(raw_calls)}"
             raise GradientStreamError(msg)
         chunks = []
         for raw in raw_calls:
             if not isinstance(raw, dict):
-                msg = f"tool call fragment is not an object: {_quote(raw)}"
+                msg = f"tool call fragment is not an object: {quote(raw)}"
                 raise GradientStreamError(msg)
             function = raw.get("function") or {}
             if not isinstance(function, dict):
-                msg = f"tool call fragment has a bad function: {_quote(raw)}"
+                msg = f"tool call fragment has a bad function: {quote(raw)}"
                 raise GradientStreamError(msg)
-            call_id = _call_id(raw.get("id"))
+            call_id = id_of_call(raw.get("id"))
             name = function.get("name") if isinstance(function.get("name"), str) else None
-            index = self._call_index(_as_int(raw.get("index")), call_id, name or None)
+            index = self._call_index(as_int(raw.get("index")), call_id, name or None)
             call = self._calls[index]
             out_id = None
             if not call["id_sent"]:
@@ -541,7 +335,7 @@ class StreamMapper:
             if name and not call["name_sent"]:
                 out_name = name
                 call["name_sent"] = True
-            args = _release_arguments(call, _arguments_text(function.get("arguments")))
+            args = release_arguments(call, arguments_text(function.get("arguments")))
             if out_id is None and out_name is None and args is None:
                 continue
             chunks.append(tool_call_chunk(name=out_name, args=args, id=out_id, index=index))
@@ -599,24 +393,3 @@ class StreamMapper:
             }
         )
         return len(self._calls) - 1
-
-
-def _release_arguments(call: dict[str, Any], fragment: str | None) -> str | None:
-    """The part of an argument fragment that can be sent now.
-
-    While everything a call has received is blank or a prefix of ``null``, it
-    is held back; once the arguments are clearly something else, the held text
-    goes out in front of the fragment. Arguments that end as exactly ``null``
-    (or blank) are never sent, so the call aggregates to ``{}``.
-    """
-    if not fragment:
-        return None
-    if call["flowing"]:
-        return fragment
-    pending: str = call["held"] + fragment
-    if "null".startswith(pending.strip()):
-        call["held"] = pending
-        return None
-    call["held"] = ""
-    call["flowing"] = True
-    return pending

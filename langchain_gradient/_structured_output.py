@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator
 from langchain_core.runnables.utils import AddableDict
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
-from langchain_gradient._response import _parse_tool_calls as parse_tool_calls
+from langchain_gradient._tool_calls import parse_tool_calls
 from langchain_gradient._tools import format_tool
 from langchain_gradient.errors import GradientInvalidInputError
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from langchain_gradient._response import StreamMapper, chat_result, usage_to_metadata
+from langchain_gradient._response import StreamMapper, chat_result
+from langchain_gradient._usage import usage_to_metadata
 from langchain_gradient.errors import GradientError
 
 # Modest by default for CI; raise it locally to search harder.

@@ -10,7 +10,8 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from langchain_gradient import GradientResponseError, GradientStreamError
-from langchain_gradient._response import StreamMapper, chat_result, usage_to_metadata
+from langchain_gradient._response import StreamMapper, chat_result
+from langchain_gradient._usage import usage_to_metadata
 
 from .fakes import chunk, completion
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from langchain_gradient._response import usage_to_metadata
+from langchain_gradient._usage import usage_to_metadata
 
 from .fakes import FakeAPI, chunk, completion
 

@@ -1,0 +1,84 @@
+"""The API's ``usage`` object -> LangChain's `UsageMetadata`.
+
+Convention: ``usage_metadata["input_tokens"]`` always *includes* cached tokens
+(LangChain's convention). Gradient reports ``prompt_tokens`` inclusive for
+OpenAI-style backends and exclusive for Anthropic models; see
+`reports_cache_separately`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.messages.ai import UsageMetadata
+
+from langchain_gradient._values import as_int
+
+__all__ = ["cache_creation_split", "reports_cache_separately", "usage_to_metadata"]
+
+
+def reports_cache_separately(
+    model: str, prompt_tokens: int, cache_read: int, cache_creation: int, usage: Mapping[str, Any]
+) -> bool:
+    """Whether ``prompt_tokens`` excludes cache reads/writes (Anthropic style).
+
+    Gradient passes each provider's convention through: Anthropic models report
+    uncached input only, OpenAI-style backends count cached tokens inside
+    ``prompt_tokens``. The rule: an ``anthropic-`` model id, or cache counts that
+    exceed ``prompt_tokens`` with no OpenAI ``prompt_tokens_details``, mean
+    exclusive; everything else is inclusive.
+    """
+    if isinstance(usage.get("prompt_tokens_details"), dict):
+        return False
+    if model.startswith("anthropic-"):
+        return True
+    return cache_read + cache_creation > prompt_tokens
+
+
+def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
+    """Map the API's ``usage`` object to LangChain's `UsageMetadata`.
+
+    ``input_token_details`` gets ``cache_read`` (``cache_read_input_tokens``, or
+    OpenAI's ``prompt_tokens_details.cached_tokens``) and ``cache_creation``
+    (``cache_created_input_tokens``) when the response has them;
+    ``output_token_details.reasoning`` comes from
+    ``completion_tokens_details.reasoning_tokens`` when present.
+    """
+    if not isinstance(usage, dict):
+        return None
+    prompt = as_int(usage.get("prompt_tokens")) or 0
+    completion = as_int(usage.get("completion_tokens")) or 0
+    prompt_details = usage.get("prompt_tokens_details")
+    cache_read = as_int(usage.get("cache_read_input_tokens"))
+    if cache_read is None and isinstance(prompt_details, dict):
+        cache_read = as_int(prompt_details.get("cached_tokens"))
+    cache_creation = as_int(usage.get("cache_created_input_tokens"))
+    if cache_creation is None:
+        cache_creation = as_int(usage.get("cache_creation_input_tokens"))
+    input_tokens = prompt
+    if reports_cache_separately(model, prompt, cache_read or 0, cache_creation or 0, usage):
+        input_tokens += (cache_read or 0) + (cache_creation or 0)
+    result = UsageMetadata(
+        input_tokens=input_tokens,
+        output_tokens=completion,
+        total_tokens=input_tokens + completion,
+    )
+    input_details: dict[str, int] = {}
+    if cache_read is not None:
+        input_details["cache_read"] = cache_read
+    if cache_creation is not None:
+        input_details["cache_creation"] = cache_creation
+    if input_details:
+        result["input_token_details"] = input_details  # type: ignore[typeddict-item]
+    completion_details = usage.get("completion_tokens_details")
+    if isinstance(completion_details, dict):
+        reasoning = as_int(completion_details.get("reasoning_tokens"))
+        if reasoning is not None:
+            result["output_token_details"] = {"reasoning": reasoning}
+    return result
+
+
+def cache_creation_split(usage: Any) -> dict[str, Any] | None:
+    split = usage.get("cache_creation") if isinstance(usage, dict) else None
+    return split if isinstance(split, dict) else None
