@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
+
+if TYPE_CHECKING:
+    from tests.unit_tests.test_agents import LoopbackAPI
 
 LOOPBACK = ["127.0.0.1", "::1", "localhost"]
 
@@ -15,6 +19,16 @@ def _loopback_only() -> Iterator[None]:
     socket_allow_hosts(LOOPBACK, allow_unix_socket=True)
     yield
     enable_socket()
+
+
+@pytest.fixture
+def api() -> Iterator[LoopbackAPI]:
+    """A scripted Chat Completions / agent / catalogue server on 127.0.0.1."""
+    from tests.unit_tests.test_agents import LoopbackAPI
+
+    server = LoopbackAPI()
+    yield server
+    server.close()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ import json
 import pickle
 import threading
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,7 +21,6 @@ from langchain_core.load import dumps, loads
 from langchain_core.messages import AIMessageChunk
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from langchain_gradient import _transport
 from langchain_gradient.agents import (
     AGENT_MODEL,
     ChatGradientAgent,
@@ -35,6 +33,7 @@ from langchain_gradient.errors import (
     GradientMissingAPIKeyError,
     GradientMissingEndpointError,
 )
+from tests.unit_tests.loopback import patch_sleep
 
 AGENT_ENV_VARS = (
     "GRADIENT_AGENT_ACCESS_KEY",
@@ -141,20 +140,9 @@ class LoopbackAPI:
         self.server.server_close()
 
 
-@pytest.fixture
-def api() -> Iterator[LoopbackAPI]:
-    server = LoopbackAPI()
-    yield server
-    server.close()
-
-
 @pytest.fixture(autouse=True)
 def _no_waiting_no_agent_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def no_sleep(_: float) -> None:
-        return None
-
-    monkeypatch.setattr(_transport, "sleep", lambda _: None)
-    monkeypatch.setattr(_transport, "async_sleep", no_sleep)
+    patch_sleep(monkeypatch)
     for name in AGENT_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from langchain_gradient import _transport
 from langchain_gradient.chat_models import MISSING_KEY_MESSAGE
 from langchain_gradient.errors import (
     GradientAuthenticationError,
@@ -18,6 +16,7 @@ from langchain_gradient.errors import (
     GradientServerError,
 )
 from langchain_gradient.models import GradientModelInfo, alist_models, list_models
+from tests.unit_tests.loopback import patch_sleep
 from tests.unit_tests.test_agents import LoopbackAPI
 
 CATALOGUE = {
@@ -44,22 +43,8 @@ EXPECTED = [
 
 
 @pytest.fixture
-def api() -> Iterator[LoopbackAPI]:
-    server = LoopbackAPI()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    waited: list[float] = []
-
-    async def async_sleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(_transport, "sleep", waited.append)
-    monkeypatch.setattr(_transport, "async_sleep", async_sleep)
-    return waited
+    return patch_sleep(monkeypatch)
 
 
 def test_lists_typed_records_with_the_key(api: LoopbackAPI, sleeps: list[float]) -> None:

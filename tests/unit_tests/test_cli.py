@@ -12,14 +12,14 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from langchain_gradient import _transport, cli
+from langchain_gradient import cli
 from langchain_gradient.chat_models import ChatGradient
+from tests.unit_tests.loopback import patch_sleep
 from tests.unit_tests.test_agents import AGENT_ENV_VARS, LoopbackAPI
 
 USAGE = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
@@ -64,20 +64,9 @@ def completion(content: str, **message: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def api() -> Iterator[LoopbackAPI]:
-    server = LoopbackAPI()
-    yield server
-    server.close()
-
-
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def no_sleep(_: float) -> None:
-        return None
-
-    monkeypatch.setattr(_transport, "sleep", lambda _: None)
-    monkeypatch.setattr(_transport, "async_sleep", no_sleep)
+    patch_sleep(monkeypatch)
     for name in AGENT_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
