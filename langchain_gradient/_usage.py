@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 
 from langchain_gradient._values import as_int
 
@@ -64,13 +64,13 @@ def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
         output_tokens=completion,
         total_tokens=input_tokens + completion,
     )
-    input_details: dict[str, int] = {}
+    input_details: InputTokenDetails = {}
     if cache_read is not None:
         input_details["cache_read"] = cache_read
     if cache_creation is not None:
         input_details["cache_creation"] = cache_creation
     if input_details:
-        result["input_token_details"] = input_details  # type: ignore[typeddict-item]
+        result["input_token_details"] = input_details
     completion_details = usage.get("completion_tokens_details")
     if isinstance(completion_details, dict):
         reasoning = as_int(completion_details.get("reasoning_tokens"))
