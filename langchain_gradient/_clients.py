@@ -64,8 +64,20 @@ flight at once wait for a free connection; pass your own ``http_async_client``
 for a bigger pool."""
 
 # Environment variables httpx reads when it builds a client that trusts the
-# environment (proxies via urllib's getproxies, certificates via create_ssl_context).
-_CERT_VARS = ("SSL_CERT_FILE", "SSL_CERT_DIR")
+# environment: the proxies it takes from urllib's getproxies (http, https, all,
+# no; either case) and the certificate locations of create_ssl_context.
+_ENV_VARS = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
 
 
 @dataclass(frozen=True)
@@ -150,14 +162,8 @@ def generation() -> int:
 def _key(settings: ClientSettings) -> tuple[object, ...]:
     if not settings.trust_env:
         return (settings,)
-    env = tuple(
-        sorted(
-            (name, value)
-            for name, value in os.environ.items()
-            if name.lower().endswith("_proxy") or name in _CERT_VARS
-        )
-    )
-    return (settings, env)
+    environ = os.environ
+    return (settings, tuple(environ.get(name) for name in _ENV_VARS))
 
 
 def shared_client(settings: ClientSettings = DEFAULT_SETTINGS) -> httpx.Client:
