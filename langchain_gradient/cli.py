@@ -356,7 +356,7 @@ def _model(args: argparse.Namespace) -> ChatGradient:
         raise _UsageError(NO_ENDPOINT_HELP) from exc
     except GradientInvalidInputError as exc:
         # Out-of-range values and malformed URLs are caught at construction.
-        raise _UsageError(f"invalid option: {exc}") from exc
+        raise _UsageError(str(exc)) from exc
 
 
 def _messages(args: argparse.Namespace, prompt: str) -> list[tuple[str, str]]:
