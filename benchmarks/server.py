@@ -14,8 +14,10 @@ it in the last user message) and by ``"stream": true``:
 - ``bench:tool:M``: streamed, one tool call whose JSON arguments arrive in M
   pieces, then finish, usage and ``[DONE]``; not streamed, one tool call.
 
-``GET /_stats`` answers ``{"cpu": <process CPU seconds>, "requests": <count>}``
-so the harness can report the server's own CPU share.
+``GET /_stats`` answers ``{"cpu": <process CPU seconds>, "requests": <count>,
+"connections": <accepted so far>}`` so the harness can report the server's own
+CPU share and how many connections the client opened. ``--certfile`` /
+``--keyfile`` serve HTTPS instead (``benchmarks/new_instance.py``).
 
 Streams use chunked transfer encoding with one HTTP chunk per SSE event, the
 way real servers send them.
@@ -28,6 +30,7 @@ import asyncio
 import gc
 import json
 import re
+import ssl
 import sys
 import time
 
@@ -160,11 +163,16 @@ class _State:
     def __init__(self) -> None:
         self.cache: dict[tuple[bytes, int, bool], bytes] = {}
         self.requests = 0
+        self.connections = 0
 
     def answer(self, head: bytes, body: bytes) -> bytes:
         self.requests += 1
         if head.startswith(b"GET /_stats"):
-            stats = {"cpu": time.process_time(), "requests": self.requests}
+            stats = {
+                "cpu": time.process_time(),
+                "requests": self.requests,
+                "connections": self.connections,
+            }
             return _response(_json(stats))
         found = _MARKER.findall(body)
         kind, count = found[-1] if found else (b"chat", b"0")
@@ -185,6 +193,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.state.connections += 1
 
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer + data if self.buffer else data
@@ -213,11 +222,11 @@ class _Connection(asyncio.Protocol):
         self.buffer = buffer
 
 
-async def serve(host: str = "127.0.0.1", port: int = 0) -> None:
-    """Serve until cancelled; print ``READY <port>`` once listening."""
+async def serve(host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+    """Serve until cancelled (over TLS with ``tls``); print ``READY <port>`` once listening."""
     state = _State()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Connection(state), host, port, backlog=1024)
+    server = await loop.create_server(lambda: _Connection(state), host, port, backlog=1024, ssl=tls)
     bound = server.sockets[0].getsockname()[1]
     gc.freeze()
     print(f"READY {bound}", flush=True)
@@ -229,9 +238,15 @@ def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--certfile", help="PEM certificate chain: serve HTTPS")
+    parser.add_argument("--keyfile", help="PEM private key for --certfile")
     args = parser.parse_args(argv)
+    tls = None
+    if args.certfile:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.certfile, args.keyfile)
     try:
-        asyncio.run(serve(port=args.port))
+        asyncio.run(serve(port=args.port, tls=tls))
     except KeyboardInterrupt:
         sys.exit(0)
 

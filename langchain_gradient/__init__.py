@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from langchain_gradient._clients import aclose_shared_clients, close_shared_clients
 from langchain_gradient._version import __version__
 from langchain_gradient.chat_models import ChatGradient
 from langchain_gradient.errors import (
@@ -74,6 +75,8 @@ __all__ = [
     "GradientTimeoutError",
     "KnowledgeBaseFilter",
     "__version__",
+    "aclose_shared_clients",
     "alist_models",
+    "close_shared_clients",
     "list_models",
 ]

@@ -1,4 +1,4 @@
-"""The wire: pooled httpx clients and the send loops with their retry policy.
+"""The wire: the clients an instance talks through, and the send loops with their retry policy.
 
 Sync and async share every decision (what to retry, how long to wait, which
 exception a response becomes: `_http_errors`); only the two loops that wait on
@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +30,13 @@ from typing import Any
 
 import httpx
 
+from langchain_gradient import _clients
+from langchain_gradient._clients import (
+    DEFAULT_LIMITS,
+    DEFAULT_SETTINGS,
+    DEFAULT_TIMEOUT,
+    ClientSettings,
+)
 from langchain_gradient._http_errors import (
     error_from_response,
     transport_error,
@@ -50,17 +56,6 @@ __all__ = [
 
 logger = logging.getLogger("langchain_gradient")
 
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-"""Two minutes between bytes (a long non-streamed answer sends none until it is
-done), ten seconds to connect."""
-
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-"""httpx's own defaults. Measured (``python -m benchmarks.pool_limits``): pools
-that keep 100+ idle connections make httpcore's per-request connection scan
-dominate (200 concurrent ``ainvoke``: 6.6x the floor at 100 kept, 0.96x at 20).
-More than 100 requests in flight per instance wait for a free connection; pass
-your own ``http_async_client`` for a bigger pool."""
-
 sleep: Callable[[float], None] = time.sleep
 """How the sync retry loop waits; tests replace it."""
 
@@ -72,72 +67,74 @@ async_sleep: Callable[[float], Any] = asyncio.sleep
 
 
 class Clients:
-    """The httpx clients of one `ChatGradient`: created on first use, reused.
+    """The httpx clients one model instance talks through.
 
-    One sync client, and one async client per event loop: an
-    ``httpx.AsyncClient`` belongs to the loop it first ran on, so a second
-    ``asyncio.run`` gets a fresh one, and the client of a loop that has closed
-    is dropped (its sockets are released when it is garbage-collected; call
-    ``aclose()`` inside the loop to release them at once). Clients the user
-    supplied are used as they are and never closed here.
+    User-supplied clients are used as they are and never closed here.
+    Otherwise the process-wide shared clients of `_clients` are borrowed: one
+    sync client, and one async client per event loop, shared with every other
+    instance that has the same `ClientSettings`. The instance remembers the
+    client it got (a dictionary lookup saved per call) until the shared
+    clients are dropped (`close_shared_clients`, ``os.fork()``).
+
+    Use it from any module that sends requests (chat, catalogue, embeddings)::
+
+        clients = Clients(http_client=user_client)  # or Clients()
+        client = clients.sync()  # or: await-side, clients.async_()
     """
 
     def __init__(
         self,
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
+        settings: ClientSettings = DEFAULT_SETTINGS,
     ) -> None:
         self._user_sync = http_client
         self._user_async = http_async_client
-        self._sync: httpx.Client | None = None
-        # A plain dict, pruned of closed loops: in a WeakKeyDictionary the
-        # client's transports would keep their loop (the key) alive forever.
-        self._async: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
-        self._lock = threading.Lock()
+        self._settings = settings
+        self._sync: tuple[int, httpx.Client] | None = None
+        self._async: tuple[int, asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 
     def sync(self) -> httpx.Client:
-        """The sync client (created if needed)."""
+        """The user's sync client, or the shared one."""
         if self._user_sync is not None:
             return self._user_sync
-        with self._lock:
-            client = self._sync
-            if client is None or client.is_closed:
-                client = self._sync = httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
-            return client
+        cached = self._sync
+        if cached is not None and cached[0] == _clients.generation() and not cached[1].is_closed:
+            return cached[1]
+        client = _clients.shared_client(self._settings)
+        self._sync = (_clients.generation(), client)
+        return client
 
     def async_(self) -> httpx.AsyncClient:
-        """The async client of the running event loop (created if needed)."""
+        """The user's async client, or the running loop's shared one."""
         if self._user_async is not None:
             return self._user_async
         loop = asyncio.get_running_loop()
-        with self._lock:
-            client = self._async.get(loop)
-            if client is None or client.is_closed:
-                self._drop_dead_loops()
-                client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
-                self._async[loop] = client
-            return client
+        cached = self._async
+        if (
+            cached is not None
+            and cached[1] is loop
+            and cached[0] == _clients.generation()
+            and not cached[2].is_closed
+        ):
+            return cached[2]
+        client = _clients.shared_async_client(self._settings)
+        self._async = (_clients.generation(), loop, client)
+        return client
 
     def close(self) -> None:
-        """Close the sync client this object created; forget clients of closed loops."""
-        with self._lock:
-            client, self._sync = self._sync, None
-            self._drop_dead_loops()
-        if client is not None:
-            client.close()
+        """Forget the borrowed clients; close nothing (other instances share them).
+
+        Clients of event loops that have closed are dropped from the shared
+        registry, so their sockets are released when garbage-collected.
+        """
+        self._sync = None
+        self._async = None
+        _clients.forget_dead_loops()
 
     async def aclose(self) -> None:
-        """Close the async client of the running loop, and the sync client."""
+        """As `close` (an async twin for symmetry)."""
         self.close()
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            client = self._async.pop(loop, None)
-        if client is not None:
-            await client.aclose()
-
-    def _drop_dead_loops(self) -> None:
-        for loop in [loop for loop in self._async if loop.is_closed()]:
-            del self._async[loop]
 
 
 # ------------------------------------------------------------ retries

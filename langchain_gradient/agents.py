@@ -41,7 +41,6 @@ from langchain_gradient.chat_models import ChatGradient
 from langchain_gradient.errors import (
     GradientGuardrailError,
     GradientInvalidInputError,
-    GradientMissingAPIKeyError,
     GradientMissingEndpointError,
 )
 
@@ -213,6 +212,7 @@ class ChatGradientAgent(ChatGradient):
     instruction_override: str | None = None
     """Replace the agent's instructions for this request."""
     _api_key_env: ClassVar[str] = AGENT_KEY_ENV_VARS[0]
+    _missing_key_message: ClassVar[str] = MISSING_AGENT_KEY_MESSAGE
 
     on_guardrail: Literal["raise", "return"] = "raise"
     """What a reply that a guardrail overrode becomes: an exception or a flagged message."""
@@ -221,11 +221,10 @@ class ChatGradientAgent(ChatGradient):
     def _check_gradient_setup(self) -> Self:
         # Same name as ChatGradient's validator, so it replaces it: the agent
         # needs its own missing-key message, and an endpoint.
-        if self.api_key is None:
-            raise GradientMissingAPIKeyError(MISSING_AGENT_KEY_MESSAGE)
         self.base_url = normalize_endpoint(self.base_url)
         # pydantic exposes the parent's validator as a plain function at run
-        # time; mypy only sees the decorator's proxy type.
+        # time; mypy only sees the decorator's proxy type. It checks the key
+        # (with this class's message) and the settings.
         ChatGradient._check_gradient_setup(self)  # type: ignore[operator]
         return self
 

@@ -22,13 +22,14 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from typing_extensions import Self
 
 from langchain_gradient import _sse, _transport
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
+from langchain_gradient._settings import check_settings, invalid_input
 from langchain_gradient._version import __version__
 from langchain_gradient.errors import (
     GradientInvalidInputError,
@@ -38,6 +39,7 @@ from langchain_gradient.errors import (
 )
 
 if TYPE_CHECKING:
+    from httpx._client import UseClientDefault
     from langchain_core.runnables import Runnable
     from langchain_core.tools import BaseTool
 
@@ -81,7 +83,7 @@ class _Prepared(NamedTuple):
     url: httpx.URL
     headers: dict[str, str]
     stream_headers: dict[str, str]
-    timeout: float | httpx.Timeout
+    timeout: float | httpx.Timeout | UseClientDefault
     policy: _transport.RetryPolicy
 
 
@@ -133,12 +135,17 @@ class ChatGradient(BaseChatModel):
             ``GRADIENT_MODEL_ACCESS_KEY``, read when the instance is created.
         base_url: Default ``https://inference.do-ai.run/v1`` or
             ``DIGITALOCEAN_INFERENCE_BASE_URL``. Any OpenAI-compatible endpoint works.
-        timeout: Seconds (float) or an ``httpx.Timeout``. Default: 120 s between
-            bytes, 10 s to connect.
+        timeout: Seconds (float) or an ``httpx.Timeout``, per request. Default:
+            your ``http_client``'s own timeout, otherwise 120 s between bytes,
+            10 s to connect.
         max_retries: Retries for connection errors, timeouts, 408/409/429/5xx.
         default_headers: Extra headers on every request.
         http_client, http_async_client: Your own ``httpx`` clients (never closed
             by this class).
+
+        A setting passed as ``None`` takes its default (for ``api_key`` and
+        ``base_url``: the environment). A value out of range raises
+        `GradientInvalidInputError` (a ``ValueError``).
 
     Instantiate:
         .. code-block:: python
@@ -219,9 +226,12 @@ class ChatGradient(BaseChatModel):
             reply = claude.invoke([cached_system_message(long_prompt, ttl="1h"), ("human", "Hi")])
             reply.usage_metadata["input_token_details"]  # cache_read / cache_creation
 
-    Closing:
-        The instance keeps a connection pool. ``model.close()`` /
-        ``await model.aclose()`` (or ``with ChatGradient() as model:``) release it.
+    Connections:
+        Every instance borrows the process-wide connection pools (one sync
+        client, one async client per event loop), so creating a model per
+        request or via ``configurable_fields`` reuses warm connections.
+        ``model.close()`` closes nothing shared;
+        ``langchain_gradient.close_shared_clients()`` closes the pools.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -235,7 +245,8 @@ class ChatGradient(BaseChatModel):
     base_url: str = Field(default_factory=from_env(BASE_URL_ENV_VAR, default=DEFAULT_BASE_URL))
     """API base; requests go to ``{base_url}/chat/completions``."""
     timeout: float | httpx.Timeout | None = None
-    """Seconds or ``httpx.Timeout``; ``None`` means 120 s read, 10 s connect."""
+    """Seconds or ``httpx.Timeout``, per request; ``None``: the client's own
+    (a user's ``http_client``'s, otherwise 120 s read, 10 s connect)."""
     max_retries: int = Field(default=2, ge=0)
     """How many times a failed request is retried."""
     default_headers: dict[str, str] | None = None
@@ -284,10 +295,27 @@ class ChatGradient(BaseChatModel):
     _clients: _transport.Clients = PrivateAttr()
     _prepared_parts: _Prepared | None = PrivateAttr(default=None)
 
+    _missing_key_message: ClassVar[str] = MISSING_KEY_MESSAGE
+    """What a call without a key raises with (subclasses override)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Validate the settings (see the class docstring for each one).
+
+        Raises:
+            GradientInvalidInputError: a setting is out of range or of the wrong
+                type (also a ``ValueError``; pydantic's own ``ValidationError``
+                is its ``__cause__``).
+            GradientMissingAPIKeyError: no key was given or found.
+        """
+        try:
+            super().__init__(**kwargs)
+        except ValidationError as exc:
+            raise invalid_input(exc) from exc
+
     @model_validator(mode="before")
     @classmethod
     def _collect_model_kwargs(cls, values: dict[str, Any]) -> Any:
-        """Move unknown constructor kwargs into ``model_kwargs`` (with a warning)."""
+        """``None`` means "the default"; unknown kwargs go to ``model_kwargs`` (with a warning)."""
         if not isinstance(values, dict):
             return values
         names = set()
@@ -295,15 +323,19 @@ class ChatGradient(BaseChatModel):
             names.add(name)
             if field.alias:
                 names.add(field.alias)
+        # Config-driven code passes ``base_url=os.getenv(...)``: a known setting
+        # given as None falls back to its default (environment lookups included).
+        values = {k: v for k, v in values.items() if v is not None or k not in names}
         return _build_model_kwargs(values, names)
 
     @model_validator(mode="after")
     def _check_gradient_setup(self) -> Self:
         if self.api_key is None:
-            raise GradientMissingAPIKeyError(MISSING_KEY_MESSAGE)
+            raise GradientMissingAPIKeyError(self._missing_key_message)
         if self.streaming and (self.n or 1) > 1:
             msg = "n > 1 cannot be combined with streaming=True"
             raise GradientInvalidInputError(msg)
+        check_settings(base_url=self.base_url, timeout=self.timeout, stop=self.stop)
         self._clients = _transport.Clients(self.http_client, self.http_async_client)
         self._add_version("langchain-gradient", __version__)
         return self
@@ -403,12 +435,16 @@ class ChatGradient(BaseChatModel):
         Rebuilt only when a setting they depend on changes, so a call does not
         re-parse the URL or re-merge headers.
         """
+        if self.api_key is None:
+            # Unpickled (or loaded) where the key variable is not set: fail
+            # here, not with a 401 after sending an empty bearer token.
+            raise GradientMissingAPIKeyError(self._missing_key_message)
         extra = tuple(self.default_headers.items()) if self.default_headers else None
         key = (self.api_key, extra, self.base_url, self.max_retries, self.timeout)
         prepared = self._prepared_parts
         if prepared is not None and prepared.key == key:
             return prepared
-        secret = self.api_key.get_secret_value() if self.api_key else ""
+        secret = self.api_key.get_secret_value()
         headers = _transport.build_headers(secret, self.default_headers, _USER_AGENT)
         try:
             url = httpx.URL(self.base_url.rstrip("/") + "/chat/completions")
@@ -420,7 +456,9 @@ class ChatGradient(BaseChatModel):
             url=url,
             headers=headers,
             stream_headers={**headers, "Accept": "text/event-stream"},
-            timeout=_transport.DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
+            # Unset: the client decides (a user's client its own timeout, the
+            # shared clients ``_transport.DEFAULT_TIMEOUT``).
+            timeout=httpx.USE_CLIENT_DEFAULT if self.timeout is None else self.timeout,
             policy=_transport.RetryPolicy(max_retries=self.max_retries),
         )
         return prepared
@@ -637,14 +675,52 @@ class ChatGradient(BaseChatModel):
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
 
+    # -------------------------------------------------------- token counting
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate the prompt tokens of ``messages`` (and ``tools``), offline.
+
+        No tokenizer is downloaded and nothing is sent: Gradient serves many
+        model families with different tokenizers, so this is core's
+        approximate counter with parameters fitted to the ``prompt_tokens``
+        real servers reported (README, "Token counting", gives its measured
+        error). It is what ``trim_messages(..., token_counter=model)`` uses.
+
+        Args:
+            messages: The conversation.
+            tools: Tools as accepted by `bind_tools`, counted as sent.
+
+        Returns:
+            The estimated number of prompt tokens.
+        """
+        from langchain_gradient._token_counting import count_message_tokens  # noqa: PLC0415
+
+        return count_message_tokens(messages, tools)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the tokens of a plain text, offline (see `get_num_tokens_from_messages`)."""
+        from langchain_gradient._token_counting import count_text_tokens  # noqa: PLC0415
+
+        return count_text_tokens(text)
+
     # ------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
-        """Close the connection pool this instance opened (yours stay open)."""
+        """Let go of the connection pools; close none of them.
+
+        The default pools are shared by every instance in the process (see
+        README, "Connections and lifecycle"), so closing one instance must not
+        break the others; ``langchain_gradient.close_shared_clients()`` closes
+        them. Your own ``http_client`` stays open. The instance keeps working.
+        """
         self._clients.close()
 
     async def aclose(self) -> None:
-        """Close the async pool of the running event loop, and the sync pool."""
+        """Async `close` (also closes nothing shared)."""
         await self._clients.aclose()
 
     def __enter__(self) -> Self:

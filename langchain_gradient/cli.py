@@ -6,7 +6,7 @@ the answer alone. Exit codes tell a script what went wrong:
 
 ====  ==============================================================
 0     success
-2     bad usage (no prompt, unreadable schema file, invalid option)
+2     bad usage (no prompt, unreadable schema file, invalid option or base URL)
 3     no API key (the message says how to get one)
 4     the key was rejected (HTTP 401/403)
 5     network failure (cannot connect, timed out)
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -31,7 +32,6 @@ from typing import IO, Any
 
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
-from pydantic import ValidationError
 
 from langchain_gradient.agents import AGENT_ENDPOINT_ENV_VARS, ChatGradientAgent
 from langchain_gradient.chat_models import (
@@ -146,6 +146,11 @@ def _parser() -> argparse.ArgumentParser:
         "--agent",
         action="store_true",
         help="talk to a Gradient Agent (GRADIENT_AGENT_ENDPOINT, GRADIENT_AGENT_ACCESS_KEY)",
+    )
+    parser.add_argument(
+        "--guardrails-info",
+        action="store_true",
+        help="with --agent: ask the agent which guardrail fired when one blocks the reply",
     )
     parser.add_argument(
         "-q",
@@ -316,9 +321,18 @@ def _schema(path: str) -> dict[str, Any]:
         raise _UsageError(f"the schema file {path!r} is not valid JSON: {exc}") from exc
     if not isinstance(schema, dict):
         raise _UsageError(f"the schema file {path!r} must hold a JSON object (a JSON Schema)")
-    # The schema travels as a forced tool, whose name comes from the title.
-    schema.setdefault("title", "reply")
+    # The schema travels as a forced tool, whose name comes from the title;
+    # a title is prose ("Person Record"), a tool name is not.
+    schema["title"] = _tool_name(schema.get("title"))
     return schema
+
+
+def _tool_name(title: Any) -> str:
+    """A tool name the API accepts (``[a-zA-Z0-9_-]{1,64}``) made from a schema title."""
+    if not isinstance(title, str):
+        return "reply"
+    name = re.sub(r"[^a-zA-Z0-9_-]+", "_", title).strip("_")[:64]
+    return name or "reply"
 
 
 def _model(args: argparse.Namespace) -> ChatGradient:
@@ -330,19 +344,18 @@ def _model(args: argparse.Namespace) -> ChatGradient:
     for name in ("temperature", "max_tokens", "reasoning_effort"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if args.guardrails_info and not args.agent:
+        raise _UsageError("--guardrails-info only applies to --agent")
     try:
         if args.agent:
+            if args.guardrails_info:
+                options["include_guardrails_info"] = True
             return ChatGradientAgent(**options)
         return ChatGradient(**options)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'option'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise _UsageError(f"invalid option: {problems}") from exc
     except GradientMissingEndpointError as exc:
         raise _UsageError(NO_ENDPOINT_HELP) from exc
     except GradientInvalidInputError as exc:
+        # Out-of-range values and malformed URLs are caught at construction.
         raise _UsageError(str(exc)) from exc
 
 
@@ -469,8 +482,20 @@ def _run(args: argparse.Namespace, term: _Terminal) -> int:
         term.error(NO_AGENT_KEY_HELP if args.agent else NO_KEY_HELP)
         return EXIT_NO_KEY
     except GradientGuardrailError as exc:
-        term.error(str(exc))
+        if exc.triggered_guardrails:
+            term.error(str(exc))
+        elif args.guardrails_info:
+            term.error("a guardrail blocked the reply (the agent did not say which one)")
+        else:
+            term.error(
+                "a guardrail blocked the reply; run again with --guardrails-info "
+                "to see which one fired"
+            )
         return EXIT_GUARDRAIL
+    except GradientInvalidInputError as exc:
+        # Raised before anything is sent: the input (prompt, schema, options) is at fault.
+        term.error(str(exc))
+        return EXIT_USAGE
     except (GradientAuthenticationError, GradientPermissionDeniedError) as exc:
         term.error(f"the key was rejected: {exc}")
         hint = "GRADIENT_AGENT_ACCESS_KEY" if args.agent else "DIGITALOCEAN_INFERENCE_KEY"

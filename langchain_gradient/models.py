@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import SecretStr
 
 from langchain_gradient import _transport
+from langchain_gradient._settings import check_base_url
 from langchain_gradient.chat_models import (
     _USER_AGENT,
     API_KEY_ENV_VARS,
@@ -26,6 +27,9 @@ from langchain_gradient.chat_models import (
     _decode_body,
 )
 from langchain_gradient.errors import GradientMissingAPIKeyError, GradientResponseError
+
+if TYPE_CHECKING:
+    from httpx._client import UseClientDefault
 
 __all__ = ["GradientModelInfo", "alist_models", "list_models"]
 
@@ -51,7 +55,7 @@ class GradientModelInfo:
 class _Call:
     url: str
     headers: dict[str, str]
-    timeout: float | httpx.Timeout
+    timeout: float | httpx.Timeout | UseClientDefault
     policy: _transport.RetryPolicy
 
 
@@ -68,12 +72,14 @@ def _prepare(
     if not key:
         raise GradientMissingAPIKeyError(MISSING_KEY_MESSAGE)
     base = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
+    check_base_url(base)
     headers = _transport.build_headers(key, default_headers, _USER_AGENT)
     headers.pop("Content-Type", None)  # a GET has no body
     return _Call(
         url=base.rstrip("/") + "/models",
         headers=headers,
-        timeout=_transport.DEFAULT_TIMEOUT if timeout is None else timeout,
+        # Unset: the client's own (a user's client's, or the shared default).
+        timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         policy=_transport.RetryPolicy(max_retries=max_retries),
     )
 
@@ -125,14 +131,15 @@ def list_models(
         timeout: Seconds or an ``httpx.Timeout`` (default as for chat calls).
         max_retries: Retries for connection errors, timeouts, 408/409/429/5xx.
         default_headers: Extra request headers.
-        http_client: Your own ``httpx.Client`` (left open); otherwise a
-            temporary one is used and closed.
+        http_client: Your own ``httpx.Client`` (left open; its timeout applies
+            when ``timeout`` is unset); otherwise the process's shared client.
 
     Returns:
         One `GradientModelInfo` per model.
 
     Raises:
         GradientMissingAPIKeyError: no key given or found.
+        GradientInvalidInputError: ``base_url`` is not an http(s) URL.
         GradientAuthenticationError: the key was rejected (401).
         GradientStatusError: another error status (a subclass per status).
         GradientConnectionError: the server could not be reached.
@@ -147,13 +154,9 @@ def list_models(
                 print(info.id, info.owned_by)
     """
     call = _prepare(api_key, base_url, timeout, max_retries, default_headers)
-    clients = _transport.Clients(http_client=http_client)
-    try:
-        client = clients.sync()
-        request = client.build_request("GET", call.url, headers=call.headers, timeout=call.timeout)
-        response = _transport.send(client, request, call.policy)
-    finally:
-        clients.close()
+    client = _transport.Clients(http_client=http_client).sync()
+    request = client.build_request("GET", call.url, headers=call.headers, timeout=call.timeout)
+    response = _transport.send(client, request, call.policy)
     return _records(_decode_body(response))
 
 
@@ -175,11 +178,7 @@ async def alist_models(
             print([info.id for info in models])
     """
     call = _prepare(api_key, base_url, timeout, max_retries, default_headers)
-    clients = _transport.Clients(http_async_client=http_async_client)
-    try:
-        client = clients.async_()
-        request = client.build_request("GET", call.url, headers=call.headers, timeout=call.timeout)
-        response = await _transport.asend(client, request, call.policy)
-    finally:
-        await clients.aclose()
+    client = _transport.Clients(http_async_client=http_async_client).async_()
+    request = client.build_request("GET", call.url, headers=call.headers, timeout=call.timeout)
+    response = await _transport.asend(client, request, call.policy)
     return _records(_decode_body(response))

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from pytest_socket import enable_socket, socket_allow_hosts
 
+from langchain_gradient import close_shared_clients
+
 if TYPE_CHECKING:
     from tests.unit_tests.test_agents import LoopbackAPI
 
@@ -19,6 +21,14 @@ def _loopback_only() -> Iterator[None]:
     socket_allow_hosts(LOOPBACK, allow_unix_socket=True)
     yield
     enable_socket()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_clients() -> Iterator[None]:
+    """Each test starts and ends without pooled connections from another test."""
+    close_shared_clients()
+    yield
+    close_shared_clients()
 
 
 @pytest.fixture

@@ -233,7 +233,7 @@ def test_request_url_and_headers() -> None:
 
 @pytest.mark.parametrize(
     ("timeout", "expected"),
-    [(None, 120.0), (7.5, 7.5), (httpx.Timeout(3.0, connect=1.0), 3.0)],
+    [(7.5, 7.5), (httpx.Timeout(3.0, connect=1.0), 3.0)],
 )
 def test_timeout_float_or_httpx_timeout_applies_to_requests(timeout: Any, expected: float) -> None:
     api = FakeAPI()

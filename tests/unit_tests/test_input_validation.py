@@ -118,8 +118,12 @@ def test_call_time_parameters_out_of_range(
     [({"n": 0}, "n"), ({"temperature": 2.5}, "temperature"), ({"temperature": -1}, "temperature")],
 )
 def test_constructor_parameters_out_of_range(params: dict[str, Any], field: str) -> None:
-    with pytest.raises(ValidationError, match=field):
+    # The README's error table promises GradientInvalidInputError; pydantic's
+    # own error stays reachable as the cause.
+    with pytest.raises(GradientInvalidInputError, match=field) as info:
         ChatGradient(api_key=SECRET, **params)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value.__cause__, ValidationError)
 
 
 @pytest.mark.parametrize("mode", MODES)

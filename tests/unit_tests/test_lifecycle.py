@@ -1,5 +1,6 @@
 """Connection lifecycle: lazy pooled clients, one async client per event loop,
-closing, user-supplied clients, many concurrent calls, no leaked sockets."""
+user-supplied clients, many concurrent calls, no leaked sockets (sharing across
+instances and closing: test_shared_pools.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_gradient import ChatGradient, _transport
+from langchain_gradient import ChatGradient, _transport, aclose_shared_clients
 
 from .loopback import SECRET, LoopbackServer, Reply, completion, open_sockets
 
@@ -108,31 +109,7 @@ def test_two_sequential_event_loops_on_one_instance(created: dict[str, int]) -> 
 # ------------------------------------------------------------- closing
 
 
-def test_close_releases_connections_and_the_model_still_works() -> None:
-    with LoopbackServer([OK]) as server:
-        model = model_for(server)
-        model.invoke("ping")
-        assert server.open_connections == 1
-        model.close()
-        assert server.wait_until_idle()
-        assert model.invoke("again").content == "pong"  # a fresh pool
-        model.close()
-        assert server.wait_until_idle()
-        assert server.total_connections == 2
-
-
-def test_sync_context_manager_closes() -> None:
-    with LoopbackServer([OK]) as server:
-        with model_for(server) as model:
-            model.invoke("ping")
-        assert server.wait_until_idle()
-
-
-async def test_async_context_manager_closes() -> None:
-    with LoopbackServer([OK]) as server:
-        async with model_for(server) as model:
-            await model.ainvoke("ping")
-        assert server.wait_until_idle()
+# Closing an instance closes nothing shared: test_shared_pools.py.
 
 
 def test_closed_loops_do_not_keep_sockets_open() -> None:
@@ -191,8 +168,9 @@ def test_hundreds_of_concurrent_calls_use_a_bounded_pool_and_leak_nothing() -> N
         model = model_for(server)
 
         async def main() -> list[Any]:
-            async with model:
-                return await asyncio.gather(*(model.ainvoke(f"q{i}") for i in range(calls)))
+            replies = await asyncio.gather(*(model.ainvoke(f"q{i}") for i in range(calls)))
+            await aclose_shared_clients()
+            return replies
 
         replies = asyncio.run(main())
         assert [r.content for r in replies] == ["pong"] * calls

@@ -222,7 +222,10 @@ def test_transient_connect_error_then_success(mode: str, waits: list[float]) -> 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_unsupported_scheme_is_not_retried(mode: str, waits: list[float]) -> None:
-    model = ChatGradient(base_url="ftp://127.0.0.1/v1", api_key=SECRET)
+    model = ChatGradient(api_key=SECRET)
+    # Set after construction, which rejects it (test_settings.py): the
+    # transport must still refuse it without retrying.
+    model.base_url = "ftp://127.0.0.1/v1"
     with pytest.raises(GradientConnectionError) as info:
         invoke(model, mode, "hi")
     assert not info.value.is_retryable

@@ -1,0 +1,91 @@
+"""Local checks of a model's settings, made when it is constructed.
+
+A setting the API or the transport cannot use fails here, as a
+`GradientInvalidInputError` naming it, instead of at the first request as a
+misleading connection error or a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from langchain_gradient._request import validate_params
+from langchain_gradient.errors import GradientInvalidInputError
+
+__all__ = ["check_base_url", "check_settings", "invalid_input"]
+
+
+def check_settings(
+    *, base_url: str, timeout: float | httpx.Timeout | None, stop: list[str] | str | None
+) -> None:
+    """Reject settings that could only fail later.
+
+    Raises:
+        GradientInvalidInputError: ``base_url`` is not an http(s) URL with a
+            host, a ``timeout`` is zero or negative, or there are more stop
+            sequences than the API allows.
+    """
+    check_base_url(base_url)
+    _check_timeout(timeout)
+    validate_params({"stop": stop})
+
+
+def check_base_url(base_url: str) -> None:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        msg = f"invalid base_url {base_url!r}: {exc}"
+        raise GradientInvalidInputError(msg) from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        # "localhost:8000/v1" parses as scheme "localhost": say what is missing.
+        msg = (
+            f"base_url must start with http:// or https:// and name a host, got {base_url!r}"
+            f" (did you mean 'http://{base_url}'?)"
+            if "://" not in base_url
+            else f"base_url must be an http:// or https:// URL with a host, got {base_url!r}"
+        )
+        raise GradientInvalidInputError(msg)
+
+
+def _check_timeout(timeout: float | httpx.Timeout | None) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, httpx.Timeout):
+        parts = {
+            "connect": timeout.connect,
+            "read": timeout.read,
+            "write": timeout.write,
+            "pool": timeout.pool,
+        }
+    else:
+        parts = {"": timeout}
+    for name, seconds in parts.items():
+        # None inside an httpx.Timeout means "no limit", which is allowed.
+        if seconds is not None and not seconds > 0:
+            label = f"timeout ({name})" if name else "timeout"
+            msg = f"{label} must be a positive number of seconds or None, got {seconds!r}"
+            raise GradientInvalidInputError(msg)
+
+
+def invalid_input(exc: ValidationError) -> GradientInvalidInputError:
+    """The package's error for a constructor argument pydantic rejected.
+
+    A `GradientInvalidInputError` raised by one of the model's own validators
+    comes back as it was; anything else is described field by field.
+    """
+    problems: list[str] = []
+    for error in exc.errors():
+        original = error.get("ctx", {}).get("error")
+        if isinstance(original, GradientInvalidInputError) and len(exc.errors()) == 1:
+            return original
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        problems.append(f"{where}: {error['msg']} (got {_short(error.get('input'))})")
+    return GradientInvalidInputError(f"invalid {exc.title} setting: " + "; ".join(problems))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
