@@ -61,7 +61,7 @@ def translate_content(message: AIMessage) -> list[types.ContentBlock]:
     if (reasoning := _reasoning(message)) is not None:
         blocks.append({"type": "reasoning", "reasoning": reasoning})
     if (refusal := refusal_of(message)) is not None:
-        # A dict, not core's RefusalContentBlock: that type exists from core 1.7.5.
+        # Core has a RefusalContentBlock type only from 1.7.5; the dict is the same on all.
         blocks.append({"type": "refusal", "refusal": refusal})
     if message.content:
         blocks.append({"type": "text", "text": message.content})

@@ -27,6 +27,7 @@ from langchain_gradient._tool_calls import (
     arguments_text,
     derive_tool_call_id,
     id_of_call,
+    parse_arguments,
     parse_tool_calls,
     release_arguments,
 )
@@ -256,6 +257,8 @@ class StreamMapper:
             self.finished = True
             info = {"finish_reason": finish_reason}
             response_metadata["finish_reason"] = finish_reason
+        if finish_reason:
+            response_metadata.update(self._invalid_calls_metadata())
         if finish_reason or usage is not None:
             response_metadata.update(self._unsent_metadata())
             split = cache_creation_split(raw_usage)
@@ -284,6 +287,7 @@ class StreamMapper:
         """
         held = self._flush_held_arguments()
         metadata = self._unsent_metadata() if self.body else {}
+        metadata.update(self._invalid_calls_metadata())
         if not metadata and not held:
             return None
         return ChatGenerationChunk(
@@ -329,6 +333,36 @@ class StreamMapper:
         self._emitted.update(unsent)
         return unsent
 
+    def _invalid_calls_metadata(self) -> dict[str, Any]:
+        """``invalid_tool_calls``: the calls whose complete arguments do not parse.
+
+        Core builds a streamed message's ``tool_calls`` with its partial-JSON
+        parser, which completes cut-off arguments (``{"a": "x`` reads as
+        ``{"a": "x"}``); an adapter cannot change that. Here the whole
+        arguments are parsed strictly once the choice finished, with the rules
+        of a non-streamed reply, and the calls that fail are listed (once) in
+        ``response_metadata["invalid_tool_calls"]``.
+        """
+        if "invalid_tool_calls" in self._emitted:
+            return {}
+        self._emitted.add("invalid_tool_calls")
+        invalid = []
+        for call in self._calls:
+            text = "".join(call["text"])
+            args, error = parse_arguments(text)
+            if args is not None and call["name"]:
+                continue
+            invalid.append(
+                {
+                    "name": call["name"],
+                    "args": text,
+                    "id": call["sent_id"],
+                    "error": error or "tool call has no function name",
+                    "type": "invalid_tool_call",
+                }
+            )
+        return {"invalid_tool_calls": invalid} if invalid else {}
+
     def _usage_increase(self, raw_usage: Any) -> UsageMetadata | None:
         """The usage of this event beyond what earlier chunks already carried.
 
@@ -372,11 +406,15 @@ class StreamMapper:
                 seed = f"{self._seed}|{name or ''}"
                 out_id = call_id or derive_tool_call_id(seed, index)
                 call["id_sent"] = True
+                call["sent_id"] = out_id
             out_name = None
             if name and not call["name_sent"]:
                 out_name = name
                 call["name_sent"] = True
-            args = release_arguments(call, arguments_text(function.get("arguments")))
+            fragment = arguments_text(function.get("arguments"))
+            if fragment:
+                call["text"].append(fragment)
+            args = release_arguments(call, fragment)
             if out_id is None and out_name is None and args is None:
                 continue
             chunks.append(tool_call_chunk(name=out_name, args=args, id=out_id, index=index))
@@ -431,6 +469,8 @@ class StreamMapper:
                 "name_sent": False,
                 "held": "",
                 "flowing": False,
+                "text": [],
+                "sent_id": None,
             }
         )
         return len(self._calls) - 1

@@ -11,7 +11,9 @@ reply cut off (``finish_reason`` ``length`` or ``content_filter``) raises
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from langchain_core.exceptions import OutputParserException
@@ -25,6 +27,7 @@ from langchain_core.output_parsers.transform import BaseCumulativeTransformOutpu
 from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.runnables import Runnable, RunnableGenerator
 from langchain_core.runnables.utils import AddableDict
+from langchain_core.utils.json import parse_json_markdown
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from langchain_gradient._compat import refusal_of
@@ -314,9 +317,15 @@ def _require_tool_call(result: list[Generation], name: str) -> None:
     message = _message_of(result)
     if message is None:
         return
-    if any(call["name"] == name for call in message.tool_calls):
+    # A streamed reply lists the calls whose whole arguments did not parse
+    # here; its tool_calls hold core's partial-JSON reading of them.
+    streamed_invalid = message.response_metadata.get("invalid_tool_calls") or []
+    invalid_ids = {invalid.get("id") for invalid in streamed_invalid}
+    if any(
+        call["name"] == name and call.get("id") not in invalid_ids for call in message.tool_calls
+    ):
         return
-    for invalid in message.invalid_tool_calls:
+    for invalid in [*message.invalid_tool_calls, *streamed_invalid]:
         if invalid.get("name") == name:
             msg = (
                 f"the model called {name!r} with arguments that are not a JSON "
@@ -342,9 +351,28 @@ class _JsonToolParser(_FinalParse, JsonOutputKeyToolsParser):
         _require_tool_call(result, self.key_name)
 
 
+_strict_json = partial(json.loads, strict=False)
+
+
+def _require_json_text(result: list[Generation]) -> None:
+    """Raise unless the reply's text is one complete JSON value (fences allowed).
+
+    Core's JSON parser completes unterminated text (``{"a": "x`` reads as
+    ``{"a": "x"}``) even for a whole reply; a whole reply must be valid as is.
+    """
+    text = result[0].text if result else ""
+    try:
+        parse_json_markdown(text, parser=_strict_json)
+    except ValueError as exc:
+        msg = f"the reply is not valid JSON: {exc}"
+        raise OutputParserException(msg, llm_output=text) from exc
+
+
 class _PydanticContentParser(_FinalParse, PydanticOutputParser):  # type: ignore[type-arg]
-    pass
+    def _check_whole(self, result: list[Generation]) -> None:
+        _require_json_text(result)
 
 
 class _JsonContentParser(_FinalParse, JsonOutputParser):
-    pass
+    def _check_whole(self, result: list[Generation]) -> None:
+        _require_json_text(result)

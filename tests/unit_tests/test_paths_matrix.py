@@ -116,6 +116,16 @@ def test_a_complete_reply_still_parses_on_every_path(path: Path, method: str) ->
     assert path.run(structured(method), api) == Joke(setup="Why?", punchline="Because.")
 
 
+@pytest.mark.parametrize("method", ["json_schema", "json_mode"])
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_unterminated_json_text_is_not_completed_for_the_reply(path: Path, method: str) -> None:
+    # Finished normally, but the text is not JSON: core's lenient parser would
+    # read it as {"setup": "Why?"}.
+    api = FakeAPI(serve(completion('{"setup": "Why?"', finish_reason="stop")))
+    with pytest.raises(OutputParserException, match="not valid JSON"):
+        path.run(structured(method), api)
+
+
 # ------------------------------------------------------------------ 2. refusals
 
 
@@ -313,16 +323,54 @@ def test_cache_write_tokens_are_cache_creation_on_every_path(path: Path) -> None
 # ------------------------------------------------------------- 7. cut-off tool calls
 
 
+def bad_call_reply(arguments: str, finish_reason: str) -> dict[str, Any]:
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    return completion(None, finish_reason=finish_reason, tool_calls=[call])
+
+
+def with_tool(model: ChatGradient) -> Any:
+    return model.bind_tools([{"name": "f", "parameters": {"type": "object", "properties": {}}}])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "finish_reason"), [('{"a": "x', "length"), ("{bad", "tool_calls")]
+)
 @pytest.mark.parametrize("path", PATHS, ids=str)
-def test_a_cut_off_tool_call_shows_finish_reason_length_on_every_path(path: Path) -> None:
-    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"a": "x'}}
-    api = FakeAPI(serve(completion(None, finish_reason="length", tool_calls=[call])))
-    message = path.run(lambda model: model.bind_tools([{"name": "f", "parameters": {}}]), api)
-    assert message.response_metadata["finish_reason"] == "length"
-    if not path.streams:
-        # Parsed as the complete reply it is: not an executable call.
+def test_unparseable_tool_arguments_are_reported_on_every_path(
+    path: Path, arguments: str, finish_reason: str
+) -> None:
+    api = FakeAPI(serve(bad_call_reply(arguments, finish_reason)))
+    message = path.run(with_tool, api)
+    assert message.response_metadata["finish_reason"] == finish_reason
+    if path.streams:
+        # core's partial-JSON parser builds tool_calls of a streamed message;
+        # the strict reading of the whole arguments is in response_metadata.
+        [invalid] = message.response_metadata["invalid_tool_calls"]
+    else:
         assert message.tool_calls == []
-        assert [c["args"] for c in message.invalid_tool_calls] == ['{"a": "x']
+        [invalid] = message.invalid_tool_calls
+        assert "invalid_tool_calls" not in message.response_metadata
+    assert (invalid["id"], invalid["name"], invalid["args"]) == ("call_1", "f", arguments)
+    assert "not valid JSON" in invalid["error"]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_valid_streamed_tool_calls_list_no_invalid_ones(path: Path) -> None:
+    api = FakeAPI(serve(bad_call_reply('{"a": "x"}', "tool_calls")))
+    message = path.run(with_tool, api)
+    assert message.tool_calls[0]["args"] == {"a": "x"}
+    assert "invalid_tool_calls" not in message.response_metadata
+
+
+@pytest.mark.parametrize("schema", [Joke, Joke.model_json_schema()], ids=["pydantic", "dict"])
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_malformed_structured_arguments_raise_on_every_path(path: Path, schema: Any) -> None:
+    # Finished normally, but the arguments are not JSON: core's partial parser
+    # would read '{bad' as {}.
+    call = {"id": "call_1", "type": "function", "function": {"name": "Joke", "arguments": "{bad"}}
+    api = FakeAPI(serve(completion(None, finish_reason="tool_calls", tool_calls=[call])))
+    with pytest.raises(OutputParserException, match="not a JSON object"):
+        path.run(lambda model: model.with_structured_output(schema), api)
 
 
 # --------------------------------------------------------- 8. generate().llm_output
