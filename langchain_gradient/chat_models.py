@@ -257,7 +257,10 @@ class ChatGradient(BaseChatModel):
     logprobs: bool | None = None
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
     n: int | None = Field(default=None, ge=1, le=128)
-    """Number of choices; each becomes one generation (invoke only)."""
+    """Number of choices; each becomes one generation with its own message id.
+
+    With ``n > 1``, ``invoke`` never streams under the hood (``astream_events``,
+    streaming handlers); an explicit ``stream()`` raises."""
     stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
     """Stop sequences; a call-time ``stop`` replaces them."""
     seed: int | None = None
@@ -451,8 +454,8 @@ class ChatGradient(BaseChatModel):
     # ------------------------------------------------ which path LangChain takes
 
     def _many_choices(self, kwargs: Mapping[str, Any]) -> bool:
-        """Whether a call asks for more than one choice (field, model_kwargs or call)."""
-        n = kwargs["n"] if "n" in kwargs else self.model_kwargs.get("n", self.n)
+        """Whether a call asks for more than one choice (the field, or the call's ``n``)."""
+        n = kwargs.get("n", self.n)
         return isinstance(n, int) and n > 1
 
     def _should_stream(
@@ -669,6 +672,11 @@ class ChatGradient(BaseChatModel):
                 ``strict`` combined with ``json_mode``.
             OutputParserException: (when invoked, without ``include_raw``) if the
                 reply does not follow the schema, also at the end of a stream.
+            GradientTruncatedOutputError: (an ``OutputParserException``) if the
+                reply ended with ``finish_reason`` ``"length"`` or
+                ``"content_filter"``, on every path.
+            GradientRefusalError: (core's ``ModelRefusalError`` on
+                langchain-core >= 1.7.5) if the model refused.
 
         Example:
             .. code-block:: python
