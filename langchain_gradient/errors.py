@@ -264,6 +264,9 @@ class GradientTruncatedOutputError(GradientError, OutputParserException):
         super().__init__(message, llm_output=llm_output)
         self.finish_reason = finish_reason
 
+    def __reduce__(self) -> Any:
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
 
 class GradientRefusalError(GradientError, _RefusalBase):
     """The model refused to produce the requested structured output.
@@ -283,3 +286,14 @@ class GradientRefusalError(GradientError, _RefusalBase):
         super().__init__(message)
         self.refusal = refusal
         self.raw_message = raw_message
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild_error(cls: type[GradientError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle an error whose constructor takes keyword-only arguments."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error

@@ -7,6 +7,7 @@ reached the way LangChain reaches the model in each case.
 from __future__ import annotations
 
 import asyncio
+import pickle
 from typing import Any
 
 import httpx
@@ -417,3 +418,18 @@ def test_invoke_messages_are_ai_messages_on_implicit_paths() -> None:
     for path in IMPLICIT_PATHS:
         api = FakeAPI(serve(completion("hi")))
         assert isinstance(path.run(the_model, api), AIMessage), path.name
+
+
+def test_the_new_errors_survive_pickling() -> None:
+    truncated = GradientTruncatedOutputError("cut", finish_reason="length", llm_output="{")
+    copy = pickle.loads(pickle.dumps(truncated))  # noqa: S301 - our own bytes
+    assert (type(copy), str(copy), copy.finish_reason, copy.llm_output) == (
+        GradientTruncatedOutputError,
+        str(truncated),
+        "length",
+        "{",
+    )
+    refused = GradientRefusalError("refused: no", refusal="no", raw_message=AIMessage(""))
+    copy_refused = pickle.loads(pickle.dumps(refused))  # noqa: S301 - our own bytes
+    assert (str(copy_refused), copy_refused.refusal) == ("refused: no", "no")
+    assert copy_refused.raw_message == AIMessage("")
