@@ -3,7 +3,8 @@
 Registered with langchain-core's block-translator registry on import, so
 ``message.content_blocks`` and ``output_version="v1"`` know what a Gradient
 reply holds: ``additional_kwargs["reasoning_content"]`` becomes a leading
-``reasoning`` block, text a ``text`` block, tool calls ``tool_call`` blocks.
+``reasoning`` block, ``additional_kwargs["refusal"]`` a ``refusal`` block, text
+a ``text`` block, tool calls ``tool_call`` blocks.
 
 Streamed chunks get string block indices (``lc_rs_0``, ``lc_txt_0``,
 ``lc_tc_<n>``). Core's v1 streaming numbers blocks that carry no index by block
@@ -22,12 +23,13 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
-__all__ = ["MODEL_PROVIDER", "translate_content", "translate_content_chunk"]
+__all__ = ["MODEL_PROVIDER", "refusal_of", "translate_content", "translate_content_chunk"]
 
 MODEL_PROVIDER = "gradient"
 """``response_metadata["model_provider"]`` of every message this package makes."""
 
 REASONING_INDEX = "lc_rs_0"
+REFUSAL_INDEX = "lc_rf_0"
 TEXT_INDEX = "lc_txt_0"
 
 
@@ -38,6 +40,12 @@ def _tool_call_index(index: Any) -> str:
 def _reasoning(message: AIMessage) -> str | None:
     reasoning = message.additional_kwargs.get("reasoning_content")
     return reasoning if isinstance(reasoning, str) and reasoning else None
+
+
+def refusal_of(message: AIMessage) -> str | None:
+    """The refusal text of a reply (OpenAI-style ``message.refusal``), if any."""
+    refusal = message.additional_kwargs.get("refusal")
+    return refusal if isinstance(refusal, str) and refusal else None
 
 
 def translate_content(message: AIMessage) -> list[types.ContentBlock]:
@@ -52,6 +60,9 @@ def translate_content(message: AIMessage) -> list[types.ContentBlock]:
     blocks: list[types.ContentBlock] = []
     if (reasoning := _reasoning(message)) is not None:
         blocks.append({"type": "reasoning", "reasoning": reasoning})
+    if (refusal := refusal_of(message)) is not None:
+        # Core has a RefusalContentBlock type only from 1.7.5; the dict is the same on all.
+        blocks.append({"type": "refusal", "refusal": refusal})
     if message.content:
         blocks.append({"type": "text", "text": message.content})
     blocks.extend(
@@ -77,6 +88,8 @@ def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
     blocks: list[types.ContentBlock] = []
     if (reasoning := _reasoning(chunk)) is not None:
         blocks.append({"type": "reasoning", "reasoning": reasoning, "index": REASONING_INDEX})
+    if (refusal := refusal_of(chunk)) is not None:
+        blocks.append({"type": "refusal", "refusal": refusal, "index": REFUSAL_INDEX})
     if chunk.content:
         blocks.append({"type": "text", "text": chunk.content, "index": TEXT_INDEX})
     if chunk.chunk_position == "last":

@@ -88,7 +88,7 @@ def error_from_response(response: httpx.Response) -> GradientStatusError:
     a 400/413/422 about the context window becomes
     `GradientContextOverflowError`, every other status `GradientBadRequestError`.
     """
-    body, message, error_type = _parse_error_body(response)
+    body, message, error_type, code = _parse_error_body(response)
     status = response.status_code
     cls: type[GradientStatusError]
     if status == 401:
@@ -103,7 +103,9 @@ def error_from_response(response: httpx.Response) -> GradientStatusError:
         cls = GradientRateLimitError
     elif status >= 500:
         cls = GradientServerError
-    elif status in (400, 413, 422) and _CONTEXT_OVERFLOW.search(f"{message} {error_type or ''}"):
+    elif status in (400, 413, 422) and _CONTEXT_OVERFLOW.search(
+        f"{message} {error_type or ''} {code or ''}"
+    ):
         cls = GradientContextOverflowError
     else:
         cls = GradientBadRequestError
@@ -116,14 +118,17 @@ def error_from_response(response: httpx.Response) -> GradientStatusError:
     )
 
 
-def _parse_error_body(response: httpx.Response) -> tuple[Any, str, str | None]:
-    """(decoded body, message, error type) for every error shape Gradient sends.
+def _parse_error_body(response: httpx.Response) -> tuple[Any, str, str | None, str | None]:
+    """(decoded body, message, error type, error code) for every error shape Gradient sends.
 
     OpenAI ``{"error": {"message", "type", "code"}}`` (also Anthropic's, which
     wraps the same object), DigitalOcean ``{"id", "message"}``, vLLM
     ``{"object": "error", "message", "type", "code"}``, FastAPI
     ``{"detail": ...}`` (a string or a list of validation errors), plain text
-    and HTML. A body echoing the request's key has it replaced.
+    and HTML. A body echoing the request's key has it replaced. The error type
+    is the ``type`` (or, without one, the ``code`` or DigitalOcean ``id``); the
+    code is kept apart because it alone may name the condition (OpenAI sends
+    ``type: invalid_request_error`` with ``code: context_length_exceeded``).
     """
     try:
         text = response.text
@@ -140,24 +145,25 @@ def _parse_error_body(response: httpx.Response) -> tuple[Any, str, str | None]:
         body = text
     message: str | None = None
     error_type: str | None = None
+    code: str | None = None
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
             message = _as_text(error.get("message"))
-            error_type = _as_text(error.get("type")) or _as_text(error.get("code"))
+            code = _as_text(error.get("code"))
+            error_type = _as_text(error.get("type")) or code
         elif isinstance(error, str) and error:
             message = error
         if message is None and body.get("message") is not None:
             message = _as_text(body.get("message"))
             # DigitalOcean sends ``id``; vLLM (open-weight backends) ``type``/``code``.
-            error_type = (
-                _as_text(body.get("id")) or _as_text(body.get("type")) or _as_text(body.get("code"))
-            )
+            code = _as_text(body.get("code"))
+            error_type = _as_text(body.get("id")) or _as_text(body.get("type")) or code
         if message is None and body.get("detail") is not None:
             message = _detail_text(body["detail"])
     if not message:
         message = plain(text) or response.reason_phrase or "no error message"
-    return body, _bounded(message), error_type
+    return body, _bounded(message), error_type, code
 
 
 def _as_text(value: Any) -> str | None:

@@ -18,7 +18,7 @@ from langchain_core.messages import (
     AIMessageChunk,
     ToolCallChunk,
 )
-from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.ai import UsageMetadata, subtract_usage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
@@ -27,6 +27,7 @@ from langchain_gradient._tool_calls import (
     arguments_text,
     derive_tool_call_id,
     id_of_call,
+    parse_arguments,
     parse_tool_calls,
     release_arguments,
 )
@@ -55,17 +56,24 @@ def _set_fields(**fields: Any) -> dict[str, Any]:
 # ------------------------------------------------------- whole responses
 
 
+_RESPONSE_FIELDS = ("id", "created", "system_fingerprint", "service_tier")
+"""Response-level fields kept in ``response_metadata`` (when the server sends them)."""
+
+
 def _base_metadata(body: Mapping[str, Any], requested_model: str) -> dict[str, Any]:
     model = body.get("model")
     metadata: dict[str, Any] = {
         "model_name": model if isinstance(model, str) and model else requested_model,
         "model_provider": MODEL_PROVIDER,
     }
-    for key in ("id", "created", "system_fingerprint", "service_tier"):
+    for key in _RESPONSE_FIELDS:
         value = body.get(key)
         if value is not None and value != "":
             metadata[key] = value
     return metadata
+
+
+_STREAM_FIELDS = ("model", *_RESPONSE_FIELDS)
 
 
 def _seed(body: Mapping[str, Any], choice_index: int) -> str:
@@ -89,9 +97,6 @@ def chat_result(body: Any, requested_model: str) -> ChatResult:
         msg = f"response has no choices: {quote(body)}"
         raise GradientResponseError(msg)
     base = _base_metadata(body, requested_model)
-    if not isinstance(base.get("id"), str):
-        # It becomes the message id, which must be a string; others are noise.
-        base.pop("id", None)
     raw_usage = body.get("usage")
     usage = usage_to_metadata(raw_usage, base["model_name"])
     split = cache_creation_split(raw_usage)
@@ -130,10 +135,12 @@ def _ai_message(
     if isinstance(refusal, str) and refusal:
         additional_kwargs["refusal"] = refusal
     tool_calls, invalid = parse_tool_calls(raw.get("tool_calls"), seed)
+    # No message id: servers repeat response ids (and all n choices share one),
+    # and LangGraph replaces messages by id. LangChain assigns run-based ids;
+    # the response id stays in response_metadata["id"].
     return AIMessage(
         content=text_of(raw.get("content")),
         response_metadata=dict(base),
-        id=base.get("id"),
         **_set_fields(
             additional_kwargs=additional_kwargs,
             tool_calls=tool_calls,
@@ -151,16 +158,24 @@ class StreamMapper:
 
     Keeps the little state a stream needs: the tool-call index map (providers
     omit ``index``, reuse one index for several calls, or repeat ids and names on
-    every fragment), the response's model and ids, and whether a
-    ``finish_reason`` arrived.
+    every fragment), the response's model and ids, whether a ``finish_reason``
+    arrived, and what was already emitted.
+
+    Core merges chunks by concatenating strings and adding numbers, so anything
+    sent twice would be doubled in the aggregate (``"stopstop"``). Each
+    response-level field (``model_name``, ``id``, ``system_fingerprint``,
+    ``service_tier``, ``created``) and ``finish_reason`` is therefore emitted
+    exactly once, and usage is emitted as the increase over what was already
+    sent (servers may report usage on several chunks, cumulatively).
     """
 
     __slots__ = (
         "_calls",
+        "_emitted",
         "_last_call",
-        "_metadata_sent",
         "_requested_model",
         "_seed",
+        "_usage_sent",
         "_wire_index",
         "body",
         "finished",
@@ -169,10 +184,12 @@ class StreamMapper:
     def __init__(self, requested_model: str) -> None:
         self._requested_model = requested_model
         self.body: dict[str, Any] = {}
+        """The response-level fields seen so far (the first value of each wins)."""
         self._calls: list[dict[str, Any]] = []
         self._wire_index: dict[int, int] = {}
         self._last_call: int | None = None
-        self._metadata_sent = False
+        self._emitted: set[str] = set()
+        self._usage_sent: UsageMetadata | None = None
         self._seed = ""
         self.finished = False
         """Whether a ``finish_reason`` arrived."""
@@ -189,11 +206,10 @@ class StreamMapper:
         if event.get("error"):
             msg = f"the server reported an error mid-stream: {quote(event['error'])}"
             raise GradientStreamError(msg)
-        if not self.body:
-            self.body = {k: event.get(k) for k in ("id", "created", "model", "system_fingerprint")}
-            self._seed = _seed(self.body, 0)
-        elif event.get("model") and not self.body.get("model"):
-            self.body["model"] = event["model"]
+        first = not self.body
+        self._remember_response_fields(event)
+        if first:
+            self._seed = _seed(event, 0)
         choices = event.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices else None
         raw_usage = event.get("usage")
@@ -220,15 +236,15 @@ class StreamMapper:
         finish_reason = (choice or {}).get("finish_reason")
         if finish_reason:
             call_chunks = call_chunks + self._flush_held_arguments()
+            if self.finished:  # a repeated finish_reason is not sent again
+                finish_reason = None
         logprobs = (choice or {}).get("logprobs")
         if logprobs is not None and not isinstance(logprobs, dict):
             # Chunks are merged key by key; a list or string here would make
             # the merge fail with a TypeError far from its cause.
             msg = f"stream choice logprobs is not an object: {quote(logprobs)}"
             raise GradientStreamError(msg)
-        usage = None
-        if isinstance(raw_usage, dict):
-            usage = usage_to_metadata(raw_usage, self.model_name)
+        usage = self._usage_increase(raw_usage)
         if not (text or additional_kwargs or call_chunks or finish_reason or usage or logprobs):
             return None
         # On every chunk, so core's v1 streaming converts each one with our
@@ -241,13 +257,14 @@ class StreamMapper:
             self.finished = True
             info = {"finish_reason": finish_reason}
             response_metadata["finish_reason"] = finish_reason
-            response_metadata.update(self._final_metadata())
-        if usage is not None:
+        if finish_reason:
+            response_metadata.update(self._invalid_calls_metadata())
+        if finish_reason or usage is not None:
+            response_metadata.update(self._unsent_metadata())
             split = cache_creation_split(raw_usage)
-            if split is not None:
+            if split is not None and "cache_creation" not in self._emitted:
+                self._emitted.add("cache_creation")
                 response_metadata["cache_creation"] = split
-            if not self._metadata_sent:
-                response_metadata.update(self._final_metadata())
         message = AIMessageChunk(
             content=text,
             response_metadata=response_metadata,
@@ -264,13 +281,15 @@ class StreamMapper:
     def finish(self) -> ChatGenerationChunk | None:
         """The closing chunk, if one is needed.
 
-        It carries ``model_name`` when no event did, and any tool-call argument
-        text still held back.
+        It carries the response fields no chunk carried yet (``model_name`` when
+        no event had a finish or usage), and any tool-call argument text still
+        held back.
         """
         held = self._flush_held_arguments()
-        if (self._metadata_sent or not self.body) and not held:
+        metadata = self._unsent_metadata() if self.body else {}
+        metadata.update(self._invalid_calls_metadata())
+        if not metadata and not held:
             return None
-        metadata = self._final_metadata() if not self._metadata_sent and self.body else {}
         return ChatGenerationChunk(
             message=AIMessageChunk(content="", tool_call_chunks=held, response_metadata=metadata)
         )
@@ -297,9 +316,65 @@ class StreamMapper:
         model = self.body.get("model")
         return model if isinstance(model, str) and model else self._requested_model
 
-    def _final_metadata(self) -> dict[str, Any]:
-        self._metadata_sent = True
-        return _base_metadata(self.body, self._requested_model)
+    def _remember_response_fields(self, event: Mapping[str, Any]) -> None:
+        """Keep the first non-empty value of each response-level field.
+
+        Servers differ in which events carry them (the first, the last, all).
+        """
+        body = self.body
+        for key in _STREAM_FIELDS:
+            if body.get(key) in (None, ""):
+                body[key] = event.get(key)
+
+    def _unsent_metadata(self) -> dict[str, Any]:
+        """Response fields (model_name, id, ...) not emitted yet; marks them emitted."""
+        metadata = _base_metadata(self.body, self._requested_model)
+        unsent = {k: v for k, v in metadata.items() if k not in self._emitted}
+        self._emitted.update(unsent)
+        return unsent
+
+    def _invalid_calls_metadata(self) -> dict[str, Any]:
+        """``invalid_tool_calls``: the calls whose complete arguments do not parse.
+
+        Core builds a streamed message's ``tool_calls`` with its partial-JSON
+        parser, which completes cut-off arguments (``{"a": "x`` reads as
+        ``{"a": "x"}``); an adapter cannot change that. Here the whole
+        arguments are parsed strictly once the choice finished, with the rules
+        of a non-streamed reply, and the calls that fail are listed (once) in
+        ``response_metadata["invalid_tool_calls"]``.
+        """
+        if "invalid_tool_calls" in self._emitted:
+            return {}
+        self._emitted.add("invalid_tool_calls")
+        invalid = []
+        for call in self._calls:
+            text = "".join(call["text"])
+            args, error = parse_arguments(text)
+            if args is not None and call["name"]:
+                continue
+            invalid.append(
+                {
+                    "name": call["name"],
+                    "args": text,
+                    "id": call["sent_id"],
+                    "error": error or "tool call has no function name",
+                    "type": "invalid_tool_call",
+                }
+            )
+        return {"invalid_tool_calls": invalid} if invalid else {}
+
+    def _usage_increase(self, raw_usage: Any) -> UsageMetadata | None:
+        """The usage of this event beyond what earlier chunks already carried.
+
+        Usage counts are cumulative (the OpenAI stream convention); core adds
+        the chunks' usage up, so each chunk carries only the increase and the
+        aggregate equals the last report. ``None`` when nothing changed.
+        """
+        usage = usage_to_metadata(raw_usage, self.model_name)
+        if usage is None or usage == self._usage_sent:
+            return None
+        sent, self._usage_sent = self._usage_sent, usage
+        return usage if sent is None else subtract_usage(usage, sent)
 
     def _tool_call_chunks(self, raw_calls: Any) -> list[ToolCallChunk]:
         """Tool-call fragments -> chunks core aggregates into the right calls.
@@ -331,11 +406,15 @@ class StreamMapper:
                 seed = f"{self._seed}|{name or ''}"
                 out_id = call_id or derive_tool_call_id(seed, index)
                 call["id_sent"] = True
+                call["sent_id"] = out_id
             out_name = None
             if name and not call["name_sent"]:
                 out_name = name
                 call["name_sent"] = True
-            args = release_arguments(call, arguments_text(function.get("arguments")))
+            fragment = arguments_text(function.get("arguments"))
+            if fragment:
+                call["text"].append(fragment)
+            args = release_arguments(call, fragment)
             if out_id is None and out_name is None and args is None:
                 continue
             chunks.append(tool_call_chunk(name=out_name, args=args, id=out_id, index=index))
@@ -390,6 +469,8 @@ class StreamMapper:
                 "name_sent": False,
                 "held": "",
                 "flowing": False,
+                "text": [],
+                "sent_id": None,
             }
         )
         return len(self._calls) - 1

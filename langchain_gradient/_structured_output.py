@@ -3,12 +3,17 @@
 The request side (a forced tool or ``response_format``) and the parsing side
 (langchain_core output parsers, tightened so that a reply which does not
 follow the schema raises `OutputParserException` instead of parsing to
-``None``, when invoked and at the end of a stream alike).
+``None``, when invoked and at the end of a stream alike). Before any parse of
+the whole reply, two outcomes are checked that the text alone cannot show: a
+reply cut off (``finish_reason`` ``length`` or ``content_filter``) raises
+`GradientTruncatedOutputError`, a refusal raises `GradientRefusalError`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from langchain_core.exceptions import OutputParserException
@@ -22,11 +27,17 @@ from langchain_core.output_parsers.transform import BaseCumulativeTransformOutpu
 from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.runnables import Runnable, RunnableGenerator
 from langchain_core.runnables.utils import AddableDict
+from langchain_core.utils.json import parse_json_markdown
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from langchain_gradient._compat import refusal_of
 from langchain_gradient._tool_calls import parse_tool_calls
 from langchain_gradient._tools import format_tool
-from langchain_gradient.errors import GradientInvalidInputError
+from langchain_gradient.errors import (
+    GradientInvalidInputError,
+    GradientRefusalError,
+    GradientTruncatedOutputError,
+)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -128,7 +139,25 @@ class _FinalParse(BaseCumulativeTransformOutputParser[Any]):
     reply that never becomes valid ends the stream silently. Here the complete
     reply is parsed strictly at the end: its object is yielded if it differs
     from the last partial one, and a failure raises as ``invoke`` would.
+
+    Every parse of a whole reply (invoke, the end of a stream, include_raw)
+    first checks for a refusal and a cut-off reply (`_check_outcome`).
     """
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
+        message = _message_of(result)
+        if message is not None and refusal_of(message) is not None:
+            if partial:
+                return None  # the refusal is raised once, with its whole text
+            raise _refusal_error(message)
+        if not partial:
+            if message is not None:
+                _check_finished(message)
+            self._check_whole(result)
+        return super().parse_result(result, partial=partial)
+
+    def _check_whole(self, result: list[Generation]) -> None:
+        """Raise if the complete reply misses what the method needs (default: nothing)."""
 
     def _transform(self, input: Iterator[str | BaseMessage]) -> Iterator[Any]:
         seen: list[str | BaseMessage] = []
@@ -237,15 +266,66 @@ async def _arecorded(
         yield item
 
 
-def _require_tool_call(result: list[Generation], name: str) -> None:
-    """Raise unless the reply holds a well-formed call of the tool ``name``."""
+def _message_of(result: list[Generation]) -> AIMessage | None:
     generation = result[0] if result else None
     message = generation.message if isinstance(generation, ChatGeneration) else None
-    if not isinstance(message, AIMessage):
+    return message if isinstance(message, AIMessage) else None
+
+
+_CUT_OFF = {
+    "length": (
+        "the reply was cut off by the token limit (finish_reason='length'), so the "
+        "structured output is incomplete; raise max_tokens (or max_completion_tokens)"
+    ),
+    "content_filter": (
+        "the reply was stopped by the provider's content filter "
+        "(finish_reason='content_filter'), so the structured output is incomplete"
+    ),
+}
+
+
+def _check_finished(message: AIMessage) -> None:
+    """Raise `GradientTruncatedOutputError` if the reply did not end on its own."""
+    finish_reason = message.response_metadata.get("finish_reason")
+    if isinstance(finish_reason, str) and finish_reason in _CUT_OFF:
+        raise GradientTruncatedOutputError(
+            _CUT_OFF[finish_reason], finish_reason=finish_reason, llm_output=_raw_output(message)
+        )
+
+
+def _raw_output(message: AIMessage) -> str:
+    """What the model sent: its text, or the arguments of its tool calls."""
+    if message.text:
+        return message.text
+    args = [call.get("args") or "" for call in message.invalid_tool_calls]
+    if isinstance(message, AIMessageChunk):
+        args += [chunk.get("args") or "" for chunk in message.tool_call_chunks]
+    return "".join(args) or "".join(str(call["args"]) for call in message.tool_calls)
+
+
+def _refusal_error(message: AIMessage) -> GradientRefusalError:
+    refusal = refusal_of(message) or ""
+    return GradientRefusalError(
+        f"the model refused to produce the requested output: {refusal}",
+        refusal=refusal,
+        raw_message=message,
+    )
+
+
+def _require_tool_call(result: list[Generation], name: str) -> None:
+    """Raise unless the reply holds a well-formed call of the tool ``name``."""
+    message = _message_of(result)
+    if message is None:
         return
-    if any(call["name"] == name for call in message.tool_calls):
+    # A streamed reply lists the calls whose whole arguments did not parse
+    # here; its tool_calls hold core's partial-JSON reading of them.
+    streamed_invalid = message.response_metadata.get("invalid_tool_calls") or []
+    invalid_ids = {invalid.get("id") for invalid in streamed_invalid}
+    if any(
+        call["name"] == name and call.get("id") not in invalid_ids for call in message.tool_calls
+    ):
         return
-    for invalid in message.invalid_tool_calls:
+    for invalid in [*message.invalid_tool_calls, *streamed_invalid]:
         if invalid.get("name") == name:
             msg = (
                 f"the model called {name!r} with arguments that are not a JSON "
@@ -262,22 +342,37 @@ def _require_tool_call(result: list[Generation], name: str) -> None:
 class _PydanticToolParser(_FinalParse, PydanticToolsParser):
     tool_name: str
 
-    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
-        if not partial:
-            _require_tool_call(result, self.tool_name)
-        return super().parse_result(result, partial=partial)
+    def _check_whole(self, result: list[Generation]) -> None:
+        _require_tool_call(result, self.tool_name)
 
 
 class _JsonToolParser(_FinalParse, JsonOutputKeyToolsParser):
-    def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
-        if not partial:
-            _require_tool_call(result, self.key_name)
-        return super().parse_result(result, partial=partial)
+    def _check_whole(self, result: list[Generation]) -> None:
+        _require_tool_call(result, self.key_name)
+
+
+_strict_json = partial(json.loads, strict=False)
+
+
+def _require_json_text(result: list[Generation]) -> None:
+    """Raise unless the reply's text is one complete JSON value (fences allowed).
+
+    Core's JSON parser completes unterminated text (``{"a": "x`` reads as
+    ``{"a": "x"}``) even for a whole reply; a whole reply must be valid as is.
+    """
+    text = result[0].text if result else ""
+    try:
+        parse_json_markdown(text, parser=_strict_json)
+    except ValueError as exc:
+        msg = f"the reply is not valid JSON: {exc}"
+        raise OutputParserException(msg, llm_output=text) from exc
 
 
 class _PydanticContentParser(_FinalParse, PydanticOutputParser):  # type: ignore[type-arg]
-    pass
+    def _check_whole(self, result: list[Generation]) -> None:
+        _require_json_text(result)
 
 
 class _JsonContentParser(_FinalParse, JsonOutputParser):
-    pass
+    def _check_whole(self, result: list[Generation]) -> None:
+        _require_json_text(result)

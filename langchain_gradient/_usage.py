@@ -41,7 +41,8 @@ def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
 
     ``input_token_details`` gets ``cache_read`` (``cache_read_input_tokens``, or
     OpenAI's ``prompt_tokens_details.cached_tokens``) and ``cache_creation``
-    (``cache_created_input_tokens``) when the response has them;
+    (``cache_created_input_tokens``, ``cache_creation_input_tokens`` or
+    ``prompt_tokens_details.cache_write_tokens``) when the response has them;
     ``output_token_details.reasoning`` comes from
     ``completion_tokens_details.reasoning_tokens`` when present.
     """
@@ -56,6 +57,8 @@ def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
     cache_creation = as_int(usage.get("cache_created_input_tokens"))
     if cache_creation is None:
         cache_creation = as_int(usage.get("cache_creation_input_tokens"))
+    if cache_creation is None and isinstance(prompt_details, dict):
+        cache_creation = as_int(prompt_details.get("cache_write_tokens"))
     input_tokens = prompt
     if reports_cache_separately(model, prompt, cache_read or 0, cache_creation or 0, usage):
         input_tokens += (cache_read or 0) + (cache_creation or 0)

@@ -268,7 +268,10 @@ class ChatGradient(BaseChatModel):
     logprobs: bool | None = None
     top_logprobs: int | None = Field(default=None, ge=0, le=20)
     n: int | None = Field(default=None, ge=1, le=128)
-    """Number of choices; each becomes one generation (invoke only)."""
+    """Number of choices; each becomes one generation with its own message id.
+
+    With ``n > 1``, ``invoke`` never streams under the hood (``astream_events``,
+    streaming handlers); an explicit ``stream()`` raises."""
     stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
     """Stop sequences; a call-time ``stop`` replaces them."""
     seed: int | None = None
@@ -486,6 +489,62 @@ class ChatGradient(BaseChatModel):
     def _policy(self) -> _transport.RetryPolicy:
         return self._prepared().policy
 
+    # ------------------------------------------------ which path LangChain takes
+
+    def _many_choices(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether a call asks for more than one choice (the field, or the call's ``n``)."""
+        n = kwargs.get("n", self.n)
+        return isinstance(n, int) and n > 1
+
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Never stream implicitly when ``n > 1``: a stream carries one choice.
+
+        ``invoke`` streams when ``streaming=True`` or a streaming callback
+        handler is attached (``astream_events``); with several choices it uses
+        the plain request instead, so every choice comes back. An explicit
+        ``stream()`` (``stream=True``) still reaches `_stream`, which refuses.
+        """
+        if self._many_choices(kwargs) and not kwargs.get("stream"):
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
+    def _should_use_protocol_streaming(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """The same rule for core's event-protocol streaming of ``invoke``."""
+        if self._many_choices(kwargs) and not kwargs.get("stream"):
+            return False
+        return super()._should_use_protocol_streaming(
+            async_api=async_api, run_manager=run_manager, **kwargs
+        )
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate().llm_output``: token usage summed over the calls, and the model.
+
+        Streamed calls have no ``llm_output`` (core builds their result from
+        chunks); their usage is on each message's ``usage_metadata``.
+        """
+        combined: dict[str, Any] = {}
+        for output in llm_outputs:
+            if not output:
+                continue
+            usage = output.get("token_usage")
+            if isinstance(usage, dict):
+                combined["token_usage"] = _add_counts(combined.get("token_usage", {}), usage)
+            if "model_name" not in combined and output.get("model_name"):
+                combined["model_name"] = output["model_name"]
+        return combined
+
     # --------------------------------------------------- the four hooks
 
     def _generate(
@@ -651,6 +710,11 @@ class ChatGradient(BaseChatModel):
                 ``strict`` combined with ``json_mode``.
             OutputParserException: (when invoked, without ``include_raw``) if the
                 reply does not follow the schema, also at the end of a stream.
+            GradientTruncatedOutputError: (an ``OutputParserException``) if the
+                reply ended with ``finish_reason`` ``"length"`` or
+                ``"content_filter"``, on every path.
+            GradientRefusalError: (core's ``ModelRefusalError`` on
+                langchain-core >= 1.7.5) if the model refused.
 
         Example:
             .. code-block:: python
@@ -751,6 +815,22 @@ class ChatGradient(BaseChatModel):
             self.api_key = secret_from_env(list(API_KEY_ENV_VARS), default=None)()
         self._clients = _transport.Clients()
         self._prepared_parts = None
+
+
+def _add_counts(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
+    """Token counts added key by key (nested detail objects too); other values kept."""
+    total = dict(left)
+    for key, value in right.items():
+        known = total.get(key)
+        if isinstance(value, bool) or value is None:
+            total.setdefault(key, value)
+        elif isinstance(value, int) and isinstance(known, int) and not isinstance(known, bool):
+            total[key] = known + value
+        elif isinstance(value, dict) and isinstance(known, dict):
+            total[key] = _add_counts(known, value)
+        elif key not in total or known is None:
+            total[key] = value
+    return total
 
 
 def _stream_tail(mapper: StreamMapper, done: bool) -> ChatGenerationChunk | None:

@@ -13,9 +13,10 @@ the status code and the request id only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+from langchain_core import exceptions as _core_exceptions
 from langchain_core.exceptions import (
     ContextOverflowError,
     ModelAPIError,
@@ -27,7 +28,16 @@ from langchain_core.exceptions import (
     ModelPermissionDeniedError,
     ModelRateLimitError,
     ModelTimeoutError,
+    OutputParserException,
 )
+
+if TYPE_CHECKING:
+    from langchain_core.exceptions import ModelRefusalError as _RefusalBase
+    from langchain_core.messages import BaseMessage
+else:
+    # ModelRefusalError exists from langchain-core 1.7.5; on older cores the
+    # refusal error is a plain ModelError.
+    _RefusalBase = getattr(_core_exceptions, "ModelRefusalError", ModelError)
 
 __all__ = [
     "GradientAPIError",
@@ -43,12 +53,14 @@ __all__ = [
     "GradientNotFoundError",
     "GradientPermissionDeniedError",
     "GradientRateLimitError",
+    "GradientRefusalError",
     "GradientRequestTimeoutError",
     "GradientResponseError",
     "GradientServerError",
     "GradientStatusError",
     "GradientStreamError",
     "GradientTimeoutError",
+    "GradientTruncatedOutputError",
 ]
 
 
@@ -232,3 +244,56 @@ class GradientGuardrailError(GradientError, ModelInvalidRequestError):
 
 class GradientMissingEndpointError(GradientError, ModelInvalidRequestError):
     """No Gradient Agent endpoint was given and none was found in the environment."""
+
+
+class GradientTruncatedOutputError(GradientError, OutputParserException):
+    """Structured output was requested, but the reply was cut off.
+
+    Raised by ``with_structured_output`` (every method, invoked or streamed) when
+    the reply ended with ``finish_reason="length"`` (the token limit was
+    reached) or ``"content_filter"`` (the provider stopped it). The text may
+    even parse, but it is not the whole answer. It is also an
+    `OutputParserException`, so ``except OutputParserException`` catches it,
+    and with ``include_raw=True`` it is reported as ``parsing_error``.
+
+    Attributes:
+        finish_reason: The ``finish_reason`` the reply ended with.
+    """
+
+    def __init__(self, message: str, *, finish_reason: str, llm_output: str | None = None) -> None:
+        super().__init__(message, llm_output=llm_output)
+        self.finish_reason = finish_reason
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+class GradientRefusalError(GradientError, _RefusalBase):
+    """The model refused to produce the requested structured output.
+
+    Raised by ``with_structured_output`` when the reply carries a ``refusal``
+    (OpenAI-style ``message.refusal``). On langchain-core 1.7.5 and later it is
+    also core's ``ModelRefusalError``, so provider-neutral handlers catch it.
+
+    Attributes:
+        refusal: The refusal text the model sent.
+        raw_message: The reply that contained the refusal.
+    """
+
+    def __init__(
+        self, message: str, *, refusal: str, raw_message: BaseMessage | None = None
+    ) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+        self.raw_message = raw_message
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild_error(cls: type[GradientError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Unpickle an error whose constructor takes keyword-only arguments."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error

@@ -34,6 +34,7 @@ def test_plain_completion_maps_content_metadata_and_usage() -> None:
     assert message.response_metadata["model_provider"] == "gradient"
     assert message.response_metadata["finish_reason"] == "stop"
     assert message.response_metadata["id"] == "chatcmpl-1"
+    assert message.id is None  # LangChain assigns a run-based id; response ids repeat
     assert message.response_metadata["created"] == 1771946745
     assert message.response_metadata["system_fingerprint"] == "fp_1"
     assert message.usage_metadata == {"input_tokens": 9, "output_tokens": 3, "total_tokens": 12}

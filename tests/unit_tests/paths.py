@@ -1,0 +1,221 @@
+"""The paths LangChain takes into ``ChatGradient``, for tests that run on all of them.
+
+``invoke()`` calls ``_generate``, except when the model has ``streaming=True`` or
+a streaming callback handler is attached (``astream_events``, LangGraph's
+``stream_mode="messages"``): then it calls ``_stream`` and aggregates the
+chunks. ``stream()``/``astream()`` always stream. A behaviour the package
+promises must hold on each of them, so tests take a `Path` as a parameter::
+
+    @pytest.mark.parametrize("path", PATHS, ids=str)
+    def test_something(path: Path) -> None:
+        api = FakeAPI(serve(completion("hi")))
+        message = path.run(lambda model: model, api)
+
+`serve` answers the same scripted reply as a JSON body or, when the request
+asks for a stream, as the equivalent stream events, so one reply serves every
+path. `Path.run` also checks that the request was (or was not) streamed, so a
+path cannot silently turn into another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import add
+from typing import Any
+from uuid import UUID
+
+import httpx
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import BaseMessageChunk
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables.utils import AddableDict
+from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
+
+from langchain_gradient import ChatGradient
+from tests.unit_tests.fakes import FakeAPI, sse
+
+PROMPT = "Tell me a joke"
+
+Build = Callable[[ChatGradient], Runnable[Any, Any]]
+
+
+class StreamingHandler(BaseCallbackHandler):
+    """What ``astream_events`` and LangGraph attach: a `_StreamingCallbackHandler`.
+
+    Core recognises it by these two methods and then streams ``invoke``.
+    """
+
+    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        return output
+
+    def tap_output_iter(self, run_id: UUID, output: Iterator[Any]) -> Iterator[Any]:
+        return output
+
+
+class ProtocolStreamingHandler(BaseCallbackHandler, _V2StreamingCallbackHandler):
+    """A handler of core's event protocol: ``invoke`` then streams through it."""
+
+
+def _collect(items: list[Any]) -> Any:
+    """A stream's outcome: chunks and ``include_raw`` pieces added up, else the last."""
+    if not items:
+        return None
+    if isinstance(items[0], (BaseMessageChunk, AddableDict)):
+        return reduce(add, items)
+    return items[-1]
+
+
+def _invoke(runnable: Runnable[Any, Any]) -> Any:
+    return runnable.invoke(PROMPT)
+
+
+def _ainvoke(runnable: Runnable[Any, Any]) -> Any:
+    return asyncio.run(runnable.ainvoke(PROMPT))
+
+
+def _batch(runnable: Runnable[Any, Any]) -> Any:
+    return runnable.batch([PROMPT], return_exceptions=False)[0]
+
+
+def _abatch(runnable: Runnable[Any, Any]) -> Any:
+    return asyncio.run(runnable.abatch([PROMPT]))[0]
+
+
+def _stream(runnable: Runnable[Any, Any]) -> Any:
+    return _collect(list(runnable.stream(PROMPT)))
+
+
+def _astream(runnable: Runnable[Any, Any]) -> Any:
+    async def run() -> list[Any]:
+        return [item async for item in runnable.astream(PROMPT)]
+
+    return _collect(asyncio.run(run()))
+
+
+def _invoke_with_handler(runnable: Runnable[Any, Any]) -> Any:
+    return runnable.invoke(PROMPT, config={"callbacks": [StreamingHandler()]})
+
+
+def _invoke_with_protocol_handler(runnable: Runnable[Any, Any]) -> Any:
+    return runnable.invoke(PROMPT, config={"callbacks": [ProtocolStreamingHandler()]})
+
+
+def _ainvoke_in_astream_events(runnable: Runnable[Any, Any]) -> Any:
+    """``ainvoke`` inside a step run by ``astream_events``, as in a LangGraph node."""
+
+    async def step(text: str, config: RunnableConfig) -> Any:
+        return await runnable.ainvoke(text, config=config)
+
+    async def run() -> Any:
+        output: Any = None
+        async for event in RunnableLambda(step).astream_events(PROMPT, version="v2"):
+            if event["event"] == "on_chain_end" and not event["parent_ids"]:
+                output = event["data"]["output"]
+        return output
+
+    return asyncio.run(run())
+
+
+@dataclass(frozen=True)
+class Path:
+    """One way into the model: how to call a runnable, and whether it streams."""
+
+    name: str
+    call: Callable[[Runnable[Any, Any]], Any]
+    streams: bool
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def run(
+        self, build: Build, api: FakeAPI, *, streams: bool | None = None, **model_kwargs: Any
+    ) -> Any:
+        """Build a runnable on a model wired to ``api``, call it, check the request.
+
+        ``streams`` overrides whether the request is expected to be streamed.
+        """
+        model = api.model(**{**self.model_kwargs, **model_kwargs})
+        sent = len(api.requests)
+        expected = self.streams if streams is None else streams
+        try:
+            return self.call(build(model))
+        finally:
+            for body in api.bodies[sent:]:
+                assert bool(body.get("stream")) is expected, (self.name, body)
+
+
+PATHS = [
+    Path("invoke", _invoke, streams=False),
+    Path("ainvoke", _ainvoke, streams=False),
+    Path("batch", _batch, streams=False),
+    Path("abatch", _abatch, streams=False),
+    Path("stream", _stream, streams=True),
+    Path("astream", _astream, streams=True),
+    Path("invoke[streaming=True]", _invoke, streams=True, model_kwargs={"streaming": True}),
+    Path("ainvoke[streaming=True]", _ainvoke, streams=True, model_kwargs={"streaming": True}),
+    Path("invoke[streaming handler]", _invoke_with_handler, streams=True),
+    Path("ainvoke[astream_events]", _ainvoke_in_astream_events, streams=True),
+    Path("invoke[protocol handler]", _invoke_with_protocol_handler, streams=True),
+]
+"""Every path; ``stream``/``astream`` give the aggregate of what they yielded."""
+
+IMPLICIT_PATHS = [path for path in PATHS if path.name not in ("stream", "astream")]
+"""The paths that ``invoke`` (maybe streaming under the hood): they return a message."""
+
+
+# ----------------------------------------------------------- scripted replies
+
+
+def stream_events(body: dict[str, Any], size: int = 6) -> list[Any]:
+    """The stream a server sends for the one-choice completion ``body``.
+
+    Role chunk, content / refusal / tool-call arguments in pieces of ``size``
+    characters, the finish chunk, then a usage chunk with empty ``choices``.
+    """
+    choice = body["choices"][0]
+    message = choice["message"]
+    head = {key: body[key] for key in ("id", "created", "model") if key in body}
+    head["object"] = "chat.completion.chunk"
+
+    def event(delta: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
+        choices = [] if delta is None else [{"index": 0, "delta": delta, **fields}]
+        return {**head, "choices": choices}
+
+    events = [event({"role": "assistant", "content": ""})]
+    for key in ("reasoning_content", "content", "refusal"):
+        text = message.get(key) or ""
+        events += [event({key: text[i : i + size]}) for i in range(0, len(text), size)]
+    for index, call in enumerate(message.get("tool_calls") or []):
+        function = call["function"]
+        start = {"index": index, "id": call["id"], "type": "function"}
+        events.append(event({"tool_calls": [{**start, "function": {"name": function["name"]}}]}))
+        arguments = function.get("arguments") or ""
+        events += [
+            event({"tool_calls": [{"index": index, "function": {"arguments": part}}]})
+            for part in (arguments[i : i + size] for i in range(0, len(arguments), size))
+        ]
+    events.append(event({}, finish_reason=choice["finish_reason"]))
+    if body.get("usage"):
+        events.append({**event(None), "usage": body["usage"]})
+    return events
+
+
+def serve(
+    body: dict[str, Any], events: list[Any] | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Answer ``body`` as JSON, or as a stream (``events``, else derived) when asked."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content).get("stream"):
+            content = sse(stream_events(body) if events is None else events)
+            return httpx.Response(
+                200, headers={"content-type": "text/event-stream"}, content=content
+            )
+        return httpx.Response(200, json=body)
+
+    return reply
