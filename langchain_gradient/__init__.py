@@ -53,6 +53,11 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(module), name)
 
 
+def __dir__() -> list[str]:
+    # The lazy names too, so tab completion and dir() find them before first use.
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "ChatGradient",
     "ChatGradientAgent",

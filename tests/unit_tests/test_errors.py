@@ -148,7 +148,8 @@ SHAPES = [
         id="vllm",
     ),
     pytest.param(
-        httpx.Response(403, json={"type": "error", "error": {"type": "permission_error"}}),
+        # Literal bytes: httpx < 0.28 encodes json= with spaces, >= 0.28 compactly.
+        raw(403, '{"type":"error","error":{"type":"permission_error"}}', "application/json"),
         GradientPermissionDeniedError,
         '{"type":"error","error":{"type":"permission_error"}}',
         "permission_error",
