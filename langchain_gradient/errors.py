@@ -35,6 +35,7 @@ __all__ = [
     "GradientBadRequestError",
     "GradientConnectionError",
     "GradientContextOverflowError",
+    "GradientEmbeddingsResponseError",
     "GradientError",
     "GradientGuardrailError",
     "GradientInvalidInputError",
@@ -232,3 +233,12 @@ class GradientGuardrailError(GradientError, ModelInvalidRequestError):
 
 class GradientMissingEndpointError(GradientError, ModelInvalidRequestError):
     """No Gradient Agent endpoint was given and none was found in the environment."""
+
+
+class GradientEmbeddingsResponseError(GradientResponseError):
+    """An embeddings answer that cannot be matched to the texts sent.
+
+    Raised when the vectors do not come back exactly one per input (an index
+    missing, repeated or out of range), when they differ in dimension, or when
+    a vector is empty or not decodable. No partial result is returned.
+    """
