@@ -26,6 +26,8 @@ from langchain_gradient.errors import GradientEmbeddingsResponseError
 __all__ = ["check_dimensions", "vectors"]
 
 _QUOTE = 200
+_FLOAT = frozenset({float})
+_NUMBER = frozenset({float, int})
 
 
 def vectors(body: Any, count: int) -> list[list[float]]:
@@ -79,13 +81,18 @@ def _decode(embedding: Any, index: int) -> list[float]:
     if isinstance(embedding, str):
         vector = _from_base64(embedding, index)
     elif isinstance(embedding, list):
-        try:
-            # array("d") accepts ints and floats only (a string or null in the
-            # list raises) and converts in C: much faster than a Python loop.
-            vector = array("d", embedding).tolist()
-        except TypeError as exc:
-            msg = f"/embeddings vector {index} holds a value that is not a number: {exc}"
-            raise GradientEmbeddingsResponseError(msg) from exc
+        # Checked with C-level calls, and the decoded list kept as it is when
+        # it holds floats only (the usual case): a per-value Python loop or a
+        # copy costs more than the JSON parse (benchmarks/embeddings.py).
+        kinds = set(map(type, embedding))
+        if kinds <= _FLOAT:
+            vector = embedding
+        elif kinds <= _NUMBER:
+            vector = [float(value) for value in embedding]
+        else:
+            names = sorted(kind.__name__ for kind in kinds - _NUMBER)
+            msg = f"/embeddings vector {index} holds values that are not numbers: {names}"
+            raise GradientEmbeddingsResponseError(msg)
     else:
         msg = f"/embeddings item {index} has no embedding: {repr(embedding)[:_QUOTE]}"
         raise GradientEmbeddingsResponseError(msg)
