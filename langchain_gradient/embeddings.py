@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import httpx
 from langchain_core.embeddings import Embeddings
@@ -56,14 +56,20 @@ class _Call:
     policy: _transport.RetryPolicy
     fields: dict[str, Any]
 
-    def request(self, client: httpx.Client | httpx.AsyncClient, texts: list[str]) -> httpx.Request:
+    def chunk(self, texts: list[str]) -> _Chunk:
+        return _Chunk(len(texts), encode_json({**self.fields, "input": texts}))
+
+    def request(self, client: httpx.Client | httpx.AsyncClient, chunk: _Chunk) -> httpx.Request:
         return client.build_request(
-            "POST",
-            self.url,
-            content=encode_json({**self.fields, "input": texts}),
-            headers=self.headers,
-            timeout=self.timeout,
+            "POST", self.url, content=chunk.body, headers=self.headers, timeout=self.timeout
         )
+
+
+class _Chunk(NamedTuple):
+    """One request's worth of texts, already encoded (so bad text fails before any is sent)."""
+
+    size: int
+    body: bytes
 
 
 class GradientEmbeddings(BaseModel, Embeddings):
@@ -199,15 +205,15 @@ class GradientEmbeddings(BaseModel, Embeddings):
             GradientEmbeddingsResponseError: the answer does not hold exactly
                 one vector per text, all of one dimension.
         """
-        chunks = self._chunks(texts)
+        call = self._call()
+        chunks = self._chunks(call, texts)
         if not chunks:
             return []
-        call = self._call()
         client = self._clients.sync()
 
-        def embed_chunk(chunk: list[str]) -> list[list[float]]:
+        def embed_chunk(chunk: _Chunk) -> list[list[float]]:
             response = _transport.send(client, call.request(client, chunk), call.policy)
-            return vectors(decode_json(response), len(chunk))
+            return vectors(decode_json(response), chunk.size)
 
         with self._progress(len(texts)) as advance:
             results = _run_threads(embed_chunk, chunks, self.max_concurrency, advance)
@@ -215,15 +221,15 @@ class GradientEmbeddings(BaseModel, Embeddings):
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Async `embed_documents`: up to ``max_concurrency`` requests at once."""
-        chunks = self._chunks(texts)
+        call = self._call()
+        chunks = self._chunks(call, texts)
         if not chunks:
             return []
-        call = self._call()
         client = self._clients.async_()
 
-        async def embed_chunk(chunk: list[str]) -> list[list[float]]:
+        async def embed_chunk(chunk: _Chunk) -> list[list[float]]:
             response = await _transport.asend(client, call.request(client, chunk), call.policy)
-            return vectors(decode_json(response), len(chunk))
+            return vectors(decode_json(response), chunk.size)
 
         with self._progress(len(texts)) as advance:
             results = await _run_tasks(embed_chunk, chunks, self.max_concurrency, advance)
@@ -243,10 +249,10 @@ class GradientEmbeddings(BaseModel, Embeddings):
 
     # -------------------------------------------------------------- helpers
 
-    def _chunks(self, texts: Sequence[str]) -> list[list[str]]:
+    def _chunks(self, call: _Call, texts: Sequence[str]) -> list[_Chunk]:
         checked = _checked_texts(texts)
         size = self.chunk_size
-        return [checked[start : start + size] for start in range(0, len(checked), size)]
+        return [call.chunk(checked[start : start + size]) for start in range(0, len(checked), size)]
 
     def _call(self) -> _Call:
         secret = self.api_key.get_secret_value() if self.api_key else ""
@@ -373,7 +379,7 @@ class _SkippedError(Exception):
 
 
 def _run_threads(
-    work: Callable[[list[str]], _T], chunks: list[list[str]], limit: int, advance: _Advance
+    work: Callable[[_Chunk], _T], chunks: list[_Chunk], limit: int, advance: _Advance
 ) -> list[_T]:
     """``work`` on every chunk, ``limit`` at a time; results in chunk order.
 
@@ -383,11 +389,11 @@ def _run_threads(
         results = []
         for chunk in chunks:
             results.append(work(chunk))
-            advance(len(chunk))
+            advance(chunk.size)
         return results
     failed = threading.Event()
 
-    def guarded(chunk: list[str]) -> _T:
+    def guarded(chunk: _Chunk) -> _T:
         if failed.is_set():
             raise _SkippedError
         try:
@@ -399,7 +405,7 @@ def _run_threads(
     with ThreadPoolExecutor(
         max_workers=min(limit, len(chunks)), thread_name_prefix="gradient-embeddings"
     ) as pool:
-        futures = {pool.submit(guarded, chunk): len(chunk) for chunk in chunks}
+        futures = {pool.submit(guarded, chunk): chunk.size for chunk in chunks}
         try:
             for future in as_completed(futures):
                 if not isinstance(future.exception(), _SkippedError):
@@ -414,8 +420,8 @@ def _run_threads(
 
 
 async def _run_tasks(
-    work: Callable[[list[str]], Awaitable[_T]],
-    chunks: list[list[str]],
+    work: Callable[[_Chunk], Awaitable[_T]],
+    chunks: list[_Chunk],
     limit: int,
     advance: _Advance,
 ) -> list[_T]:
@@ -423,7 +429,7 @@ async def _run_tasks(
     gate = asyncio.Semaphore(limit)
     failed = False
 
-    async def bounded(chunk: list[str]) -> _T:
+    async def bounded(chunk: _Chunk) -> _T:
         nonlocal failed
         async with gate:
             if failed:
@@ -433,7 +439,7 @@ async def _run_tasks(
             except BaseException:
                 failed = True
                 raise
-        advance(len(chunk))
+        advance(chunk.size)
         return result
 
     tasks = [asyncio.ensure_future(bounded(chunk)) for chunk in chunks]

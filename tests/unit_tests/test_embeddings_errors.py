@@ -101,6 +101,14 @@ def test_a_bad_text_in_a_later_chunk_stops_the_whole_call_up_front(mode: str) ->
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_text_that_cannot_be_encoded_in_a_later_chunk_sends_nothing(mode: str) -> None:
+    api = FakeEmbeddingsAPI()
+    with pytest.raises(GradientInvalidInputError, match="not JSON-serialisable"):
+        embed(api.model(chunk_size=100, max_concurrency=1), mode, [*texts(450), "\ud800"])
+    assert api.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("query", [3, None, ["t1"]])
 def test_embed_query_needs_a_string(mode: str, query: Any) -> None:
     api = FakeEmbeddingsAPI()
