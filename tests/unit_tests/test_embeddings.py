@@ -117,8 +117,9 @@ def test_empty_list_sends_nothing(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_empty_strings_are_sent_as_they_are(mode: str) -> None:
-    # The server decides what an empty string means (llama-server embeds it);
-    # nothing is dropped or padded on the way.
+    # The server decides what an empty string means (llama-server and OpenAI
+    # answer 400; test_embeddings_empty_string_is_the_servers_call records it):
+    # nothing is dropped, padded or rejected on the way.
     api = FakeEmbeddingsAPI(body=lambda inputs, _: _by_length(inputs))
     result = embed(api.model(encoding_format="float"), mode, ["", "abc", ""])
 
