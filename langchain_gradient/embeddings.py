@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple
 
 import httpx
 from langchain_core.embeddings import Embeddings
@@ -25,6 +22,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_gradient import _transport
+from langchain_gradient._bounded import run_tasks, run_threads
 from langchain_gradient._config import (
     MISSING_KEY_MESSAGE,
     USER_AGENT,
@@ -42,7 +40,6 @@ __all__ = ["MAX_INPUTS_PER_REQUEST", "GradientEmbeddings"]
 MAX_INPUTS_PER_REQUEST = 2048
 """The API's limit on ``input`` strings per request."""
 
-_T = TypeVar("_T")
 _Advance = Callable[[int], None]
 
 
@@ -216,7 +213,9 @@ class GradientEmbeddings(BaseModel, Embeddings):
             return vectors(decode_json(response), chunk.size)
 
         with self._progress(len(texts)) as advance:
-            results = _run_threads(embed_chunk, chunks, self.max_concurrency, advance)
+            results = run_threads(
+                embed_chunk, chunks, self.max_concurrency, lambda chunk: advance(chunk.size)
+            )
         return _joined(results)
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -232,7 +231,9 @@ class GradientEmbeddings(BaseModel, Embeddings):
             return vectors(decode_json(response), chunk.size)
 
         with self._progress(len(texts)) as advance:
-            results = await _run_tasks(embed_chunk, chunks, self.max_concurrency, advance)
+            results = await run_tasks(
+                embed_chunk, chunks, self.max_concurrency, lambda chunk: advance(chunk.size)
+            )
         return _joined(results)
 
     def embed_query(self, text: str) -> list[float]:
@@ -369,84 +370,3 @@ def _tqdm() -> Any:
         msg = "show_progress_bar=True needs tqdm: pip install tqdm"
         raise ImportError(msg) from exc
     return module.tqdm
-
-
-# ------------------------------------------------------------------ runners
-
-
-class _SkippedError(Exception):
-    """A chunk not sent because another one already failed."""
-
-
-def _run_threads(
-    work: Callable[[_Chunk], _T], chunks: list[_Chunk], limit: int, advance: _Advance
-) -> list[_T]:
-    """``work`` on every chunk, ``limit`` at a time; results in chunk order.
-
-    The first failure is raised, and no chunk is started after it.
-    """
-    if limit == 1 or len(chunks) == 1:
-        results = []
-        for chunk in chunks:
-            results.append(work(chunk))
-            advance(chunk.size)
-        return results
-    failed = threading.Event()
-
-    def guarded(chunk: _Chunk) -> _T:
-        if failed.is_set():
-            raise _SkippedError
-        try:
-            return work(chunk)
-        except BaseException:
-            failed.set()
-            raise
-
-    with ThreadPoolExecutor(
-        max_workers=min(limit, len(chunks)), thread_name_prefix="gradient-embeddings"
-    ) as pool:
-        futures = {pool.submit(guarded, chunk): chunk.size for chunk in chunks}
-        try:
-            for future in as_completed(futures):
-                if not isinstance(future.exception(), _SkippedError):
-                    future.result()
-                    advance(futures[future])
-        except BaseException:
-            failed.set()
-            for future in futures:
-                future.cancel()
-            raise
-        return [future.result() for future in futures]
-
-
-async def _run_tasks(
-    work: Callable[[_Chunk], Awaitable[_T]],
-    chunks: list[_Chunk],
-    limit: int,
-    advance: _Advance,
-) -> list[_T]:
-    """Async `_run_threads`: at most ``limit`` chunks in flight, none started after a failure."""
-    gate = asyncio.Semaphore(limit)
-    failed = False
-
-    async def bounded(chunk: _Chunk) -> _T:
-        nonlocal failed
-        async with gate:
-            if failed:
-                raise _SkippedError
-            try:
-                result = await work(chunk)
-            except BaseException:
-                failed = True
-                raise
-        advance(chunk.size)
-        return result
-
-    tasks = [asyncio.ensure_future(bounded(chunk)) for chunk in chunks]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
