@@ -13,6 +13,7 @@ from langchain_gradient.errors import (
     GradientBadRequestError,
     GradientConnectionError,
     GradientContextOverflowError,
+    GradientEmbeddingsResponseError,
     GradientError,
     GradientGuardrailError,
     GradientInvalidInputError,
@@ -33,12 +34,14 @@ from langchain_gradient.errors import (
 
 if TYPE_CHECKING:
     from langchain_gradient.agents import ChatGradientAgent, KnowledgeBaseFilter
+    from langchain_gradient.embeddings import GradientEmbeddings
     from langchain_gradient.models import GradientModelInfo, alist_models, list_models
 
 # Loaded on first use: a plain chat call should not pay for importing them.
 _LAZY = {
     "ChatGradientAgent": "langchain_gradient.agents",
     "KnowledgeBaseFilter": "langchain_gradient.agents",
+    "GradientEmbeddings": "langchain_gradient.embeddings",
     "GradientModelInfo": "langchain_gradient.models",
     "list_models": "langchain_gradient.models",
     "alist_models": "langchain_gradient.models",
@@ -65,6 +68,8 @@ __all__ = [
     "GradientBadRequestError",
     "GradientConnectionError",
     "GradientContextOverflowError",
+    "GradientEmbeddings",
+    "GradientEmbeddingsResponseError",
     "GradientError",
     "GradientGuardrailError",
     "GradientInvalidInputError",

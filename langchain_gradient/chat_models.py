@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -20,12 +19,21 @@ from langchain_core.language_models import (
 )
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from typing_extensions import Self
 
 from langchain_gradient import _sse, _transport
+from langchain_gradient._config import (
+    API_KEY_ENV_VARS,
+    MISSING_KEY_MESSAGE,
+    USER_AGENT,
+    api_key_from_env,
+    base_url_from_env,
+    endpoint,
+)
+from langchain_gradient._config import decode_json as _decode_body
+from langchain_gradient._config import encode_json as _encode
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
@@ -34,7 +42,6 @@ from langchain_gradient._version import __version__
 from langchain_gradient.errors import (
     GradientInvalidInputError,
     GradientMissingAPIKeyError,
-    GradientResponseError,
     GradientStreamError,
 )
 
@@ -48,16 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["ChatGradient"]
 
 DEFAULT_MODEL = "llama3.3-70b-instruct"
-DEFAULT_BASE_URL = "https://inference.do-ai.run/v1"
-API_KEY_ENV_VARS = ("DIGITALOCEAN_INFERENCE_KEY", "GRADIENT_MODEL_ACCESS_KEY")
-BASE_URL_ENV_VAR = "DIGITALOCEAN_INFERENCE_BASE_URL"
-MISSING_KEY_MESSAGE = (
-    "No Gradient model access key found. Pass api_key=... or set "
-    "DIGITALOCEAN_INFERENCE_KEY (or GRADIENT_MODEL_ACCESS_KEY). Create a key in the "
-    "DigitalOcean control panel: Inference (Gradient AI) > Model Access Keys "
-    "(https://cloud.digitalocean.com/gen-ai/model-access-keys)."
-)
-_USER_AGENT = f"langchain-gradient/{__version__}"
 
 # Request fields that map 1:1 from a ChatGradient field of the same name.
 _BODY_FIELDS = (
@@ -85,25 +82,6 @@ class _Prepared(NamedTuple):
     stream_headers: dict[str, str]
     timeout: float | httpx.Timeout | UseClientDefault
     policy: _transport.RetryPolicy
-
-
-def _encode(payload: Mapping[str, Any]) -> bytes:
-    try:
-        return json.dumps(
-            payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        ).encode()
-    except (TypeError, ValueError) as exc:
-        msg = f"request body is not JSON-serialisable: {exc}"
-        raise GradientInvalidInputError(msg) from exc
-
-
-def _decode_body(response: httpx.Response) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        text = response.text[:300]
-        msg = f"the API answered with a body that is not JSON: {text!r}"
-        raise GradientResponseError(msg) from exc
 
 
 class ChatGradient(BaseChatModel):
@@ -238,11 +216,9 @@ class ChatGradient(BaseChatModel):
 
     model: str = Field(default=DEFAULT_MODEL, alias="model_name")
     """Model id, e.g. ``llama3.3-70b-instruct``."""
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env(list(API_KEY_ENV_VARS), default=None)
-    )
+    api_key: SecretStr | None = Field(default_factory=api_key_from_env())
     """Model access key (``DIGITALOCEAN_INFERENCE_KEY`` / ``GRADIENT_MODEL_ACCESS_KEY``)."""
-    base_url: str = Field(default_factory=from_env(BASE_URL_ENV_VAR, default=DEFAULT_BASE_URL))
+    base_url: str = Field(default_factory=base_url_from_env())
     """API base; requests go to ``{base_url}/chat/completions``."""
     timeout: float | httpx.Timeout | None = None
     """Seconds or ``httpx.Timeout``, per request; ``None``: the client's own
@@ -448,12 +424,8 @@ class ChatGradient(BaseChatModel):
         if prepared is not None and prepared.key == key:
             return prepared
         secret = self.api_key.get_secret_value()
-        headers = _transport.build_headers(secret, self.default_headers, _USER_AGENT)
-        try:
-            url = httpx.URL(self.base_url.rstrip("/") + "/chat/completions")
-        except httpx.InvalidURL as exc:
-            msg = f"invalid base_url {self.base_url!r}: {exc}"
-            raise GradientInvalidInputError(msg) from exc
+        headers = _transport.build_headers(secret, self.default_headers, USER_AGENT)
+        url = endpoint(self.base_url, "chat/completions")
         prepared = self._prepared_parts = _Prepared(
             key=key,
             url=url,
@@ -812,7 +784,7 @@ class ChatGradient(BaseChatModel):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         if self.api_key is None:
-            self.api_key = secret_from_env(list(API_KEY_ENV_VARS), default=None)()
+            self.api_key = api_key_from_env()()
         self._clients = _transport.Clients()
         self._prepared_parts = None
 

@@ -33,12 +33,9 @@ from typing import IO, Any
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
 
+from langchain_gradient._config import BASE_URL_ENV_VAR
 from langchain_gradient.agents import AGENT_ENDPOINT_ENV_VARS, ChatGradientAgent
-from langchain_gradient.chat_models import (
-    BASE_URL_ENV_VAR,
-    DEFAULT_MODEL,
-    ChatGradient,
-)
+from langchain_gradient.chat_models import DEFAULT_MODEL, ChatGradient
 from langchain_gradient.errors import (
     GradientAuthenticationError,
     GradientConnectionError,

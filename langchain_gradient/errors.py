@@ -45,6 +45,7 @@ __all__ = [
     "GradientBadRequestError",
     "GradientConnectionError",
     "GradientContextOverflowError",
+    "GradientEmbeddingsResponseError",
     "GradientError",
     "GradientGuardrailError",
     "GradientInvalidInputError",
@@ -297,3 +298,12 @@ def _rebuild_error(cls: type[GradientError], args: tuple[Any, ...], state: dict[
     error.args = args
     error.__dict__.update(state)
     return error
+
+
+class GradientEmbeddingsResponseError(GradientResponseError):
+    """An embeddings answer that cannot be matched to the texts sent.
+
+    Raised when the vectors do not come back exactly one per input (an index
+    missing, repeated or out of range), when they differ in dimension, or when
+    a vector is empty or not decodable. No partial result is returned.
+    """

@@ -17,15 +17,15 @@ import httpx
 from pydantic import SecretStr
 
 from langchain_gradient import _transport
-from langchain_gradient._settings import check_base_url
-from langchain_gradient.chat_models import (
-    _USER_AGENT,
+from langchain_gradient._config import (
     API_KEY_ENV_VARS,
     BASE_URL_ENV_VAR,
     DEFAULT_BASE_URL,
     MISSING_KEY_MESSAGE,
-    _decode_body,
+    USER_AGENT,
 )
+from langchain_gradient._config import decode_json as _decode_body
+from langchain_gradient._settings import check_base_url
 from langchain_gradient.errors import GradientMissingAPIKeyError, GradientResponseError
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _prepare(
         raise GradientMissingAPIKeyError(MISSING_KEY_MESSAGE)
     base = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
     check_base_url(base)
-    headers = _transport.build_headers(key, default_headers, _USER_AGENT)
+    headers = _transport.build_headers(key, default_headers, USER_AGENT)
     headers.pop("Content-Type", None)  # a GET has no body
     return _Call(
         url=base.rstrip("/") + "/models",
