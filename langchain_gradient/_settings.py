@@ -70,6 +70,9 @@ def _check_timeout(timeout: float | httpx.Timeout | None) -> None:
             raise GradientInvalidInputError(msg)
 
 
+_SECRET_FIELDS = frozenset({"api_key"})
+
+
 def invalid_input(exc: ValidationError) -> GradientInvalidInputError:
     """The package's error for a constructor argument pydantic rejected.
 
@@ -77,12 +80,16 @@ def invalid_input(exc: ValidationError) -> GradientInvalidInputError:
     comes back as it was; anything else is described field by field.
     """
     problems: list[str] = []
-    for error in exc.errors():
+    for error in exc.errors(include_url=False):
         original = error.get("ctx", {}).get("error")
         if isinstance(original, GradientInvalidInputError) and len(exc.errors()) == 1:
             return original
         where = ".".join(str(part) for part in error["loc"]) or "settings"
-        problems.append(f"{where}: {error['msg']} (got {_short(error.get('input'))})")
+        problem = f"{where}: {error['msg']}"
+        # The input of a model-level error is every setting, the key included.
+        if error["loc"] and error["loc"][0] not in _SECRET_FIELDS:
+            problem += f" (got {_short(error.get('input'))})"
+        problems.append(problem)
     return GradientInvalidInputError(f"invalid {exc.title} setting: " + "; ".join(problems))
 
 

@@ -282,14 +282,15 @@ class ChatGradient(BaseChatModel):
 
         Raises:
             GradientInvalidInputError: a setting is out of range or of the wrong
-                type (also a ``ValueError``; pydantic's own ``ValidationError``
-                is its ``__cause__``).
+                type (also a ``ValueError``; it names each setting, and
+                never quotes the key).
             GradientMissingAPIKeyError: no key was given or found.
         """
         try:
             super().__init__(**kwargs)
         except ValidationError as exc:
-            raise invalid_input(exc) from exc
+            # Not chained: pydantic's message quotes the raw input, key included.
+            raise invalid_input(exc) from None
 
     @model_validator(mode="before")
     @classmethod
@@ -305,6 +306,10 @@ class ChatGradient(BaseChatModel):
         # Config-driven code passes ``base_url=os.getenv(...)``: a known setting
         # given as None falls back to its default (environment lookups included).
         values = {k: v for k, v in values.items() if v is not None or k not in names}
+        if not isinstance(values.get("model_kwargs", {}), dict):
+            kind = type(values["model_kwargs"]).__name__
+            msg = f"model_kwargs must be a dict of extra request fields, got {kind}"
+            raise GradientInvalidInputError(msg)
         return _build_model_kwargs(values, names)
 
     @model_validator(mode="after")

@@ -33,6 +33,7 @@ from langchain_gradient._config import (
     endpoint,
 )
 from langchain_gradient._embeddings_response import check_dimensions, vectors
+from langchain_gradient._settings import check_settings
 from langchain_gradient.errors import GradientInvalidInputError, GradientMissingAPIKeyError
 
 __all__ = ["MAX_INPUTS_PER_REQUEST", "GradientEmbeddings"]
@@ -49,7 +50,7 @@ class _Call:
 
     url: httpx.URL
     headers: dict[str, str]
-    timeout: float | httpx.Timeout
+    timeout: float | httpx.Timeout | httpx._client.UseClientDefault
     policy: _transport.RetryPolicy
     fields: dict[str, Any]
 
@@ -171,12 +172,23 @@ class GradientEmbeddings(BaseModel, Embeddings):
             super().__init__(**data)
         except ValidationError as exc:
             # Not chained: pydantic quotes the raw input, which may hold the key.
-            raise GradientInvalidInputError(_settings_message(exc)) from None
+            own = _own_error(exc)
+            raise (own or GradientInvalidInputError(_settings_message(exc))) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_means_default(cls, values: Any) -> Any:
+        # Config-driven code passes ``base_url=os.getenv(...)``: a setting given
+        # as None falls back to its default (environment lookups included).
+        if not isinstance(values, dict):
+            return values
+        return {k: v for k, v in values.items() if v is not None or k not in cls.model_fields}
 
     @model_validator(mode="after")
     def _check_setup(self) -> Self:
         if self.api_key is None:
             raise GradientMissingAPIKeyError(MISSING_KEY_MESSAGE)
+        check_settings(base_url=self.base_url, timeout=self.timeout, stop=None)
         if self.show_progress_bar:
             _tqdm()  # fail now, not after the first chunk
         self._clients = _transport.Clients(self.http_client, self.http_async_client)
@@ -263,7 +275,8 @@ class GradientEmbeddings(BaseModel, Embeddings):
         return _Call(
             url=endpoint(self.base_url, "embeddings"),
             headers=_transport.build_headers(secret, self.default_headers, USER_AGENT),
-            timeout=_transport.DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
+            # Unset: the client decides (a user's client its own timeout).
+            timeout=httpx.USE_CLIENT_DEFAULT if self.timeout is None else self.timeout,
             policy=_transport.RetryPolicy(max_retries=self.max_retries),
             fields=fields,
         )
@@ -282,11 +295,17 @@ class GradientEmbeddings(BaseModel, Embeddings):
     # ------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
-        """Close the connection pool this instance opened (yours stay open)."""
+        """Let go of the connection pools; close none of them.
+
+        The default pools are shared with every ``ChatGradient`` and
+        ``GradientEmbeddings`` in the process, so closing one instance must not
+        break the others; ``langchain_gradient.close_shared_clients()`` closes
+        them. Your own ``http_client`` stays open. The instance keeps working.
+        """
         self._clients.close()
 
     async def aclose(self) -> None:
-        """Close the async pool of the running event loop, and the sync pool."""
+        """Async `close` (also closes nothing shared)."""
         await self._clients.aclose()
 
     def __enter__(self) -> Self:
@@ -318,6 +337,13 @@ class GradientEmbeddings(BaseModel, Embeddings):
 
 
 # ------------------------------------------------------------------ checks
+
+
+def _own_error(error: ValidationError) -> GradientInvalidInputError | None:
+    """The package's own error when a validator of ours raised it, else None."""
+    errors = error.errors(include_url=False, include_input=False)
+    original = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
+    return original if isinstance(original, GradientInvalidInputError) else None
 
 
 def _settings_message(error: ValidationError) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_gradient import GradientEmbeddings
+from langchain_gradient import ChatGradient, GradientEmbeddings
 from langchain_gradient.errors import GradientBadRequestError, GradientServerError
 
 from .fake_embeddings import KEY, FakeEmbeddingsAPI, embed, embed_one, texts, vector_of
@@ -280,16 +280,21 @@ def test_key_comes_from_the_environment_in_chat_gradients_order(
     assert model.base_url == "https://proxy.invalid/v1"
 
 
-def test_close_releases_the_pool_and_leaves_user_clients_open() -> None:
+def test_close_leaves_user_clients_and_the_shared_pool_open() -> None:
     mine = httpx.Client(transport=httpx.MockTransport(FakeEmbeddingsAPI().handle))
     with GradientEmbeddings(model="m", api_key=KEY, http_client=mine) as model:
         model.embed_query("t1")
     assert not mine.is_closed
 
+    # The default pool is the one chat models use too: closing one instance
+    # must not close it under the others.
     own = GradientEmbeddings(model="m", api_key=KEY)
+    chat = ChatGradient(api_key=KEY)
     client = own._clients.sync()
+    assert client is chat._clients.sync()
     own.close()
-    assert client.is_closed
+    assert not client.is_closed
+    assert chat._clients.sync() is client
 
 
 def test_a_failed_chunk_on_threads_stops_the_chunks_not_yet_sent() -> None:
