@@ -33,8 +33,8 @@ _NAMED_TOOL_CHOICE = (
     "llama-server (the local recorder) reads tool_choice only as a string: it answers a "
     'named choice {"type": "function", "function": {"name": "magic_function"}} with '
     "\"Wrong type supplied for parameter 'tool_choice'\" in its log and treats it as "
-    '"auto", so the model greets instead of calling the forced tool; passes against '
-    "live Gradient"
+    '"auto", so the model calls get_weather instead of the forced magic_function; '
+    "passes against live Gradient"
 )
 _NO_IMAGES = (
     "the local recorder is a text-only model (no vision projector: llama-server answers "
