@@ -20,8 +20,10 @@ GRADIENT = "gradient"
 _DEFAULTS = {
     "source": LLAMA_SERVER,
     "base_url": "http://127.0.0.1:8080/v1",
-    "model": "smollm2-135m-instruct",
-    "override_model": "smollm2-135m-instruct-twin",
+    "model": "qwen2.5-coder-1.5b-instruct",
+    "override_model": "qwen2.5-coder-1.5b-instruct-twin",
+    "embedding_base_url": "http://127.0.0.1:8080/v1",
+    "embedding_model": "qwen2.5-coder-1.5b-instruct-embed",
 }
 
 
@@ -43,10 +45,10 @@ SOURCE = _SETTINGS["source"]
 BASE_URL = _SETTINGS["base_url"]
 MODEL = _SETTINGS["model"]
 OVERRIDE_MODEL = _SETTINGS["override_model"]
+EMBEDDING_BASE_URL = _SETTINGS["embedding_base_url"]
+EMBEDDING_MODEL = _SETTINGS["embedding_model"]
 # The Authorization header is filtered from cassettes and not matched, so
 # replay works with any placeholder.
 API_KEY = os.environ.get("DIGITALOCEAN_INFERENCE_KEY") or "not-a-real-key"
 LOCAL = SOURCE == LLAMA_SERVER
-"""Recorded against llama-server + SmolLM2-135M-Instruct (see scripts/record-cassettes)."""
-
-SMOLLM2 = "SmolLM2-135M-Instruct on llama.cpp's llama-server (the local recorder)"
+"""Recorded against the local llama-server (see scripts/record-cassettes), not live Gradient."""

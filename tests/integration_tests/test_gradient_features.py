@@ -1,17 +1,18 @@
 """Gradient features beyond the standard suite, replayed from cassettes.
 
 Recorded like the standard suite (``scripts/record-cassettes``). Not here:
-reasoning output (SmolLM2 has no reasoning mode and llama-server only returns
-``reasoning_content`` for thinking templates) and cache-creation counts
+reasoning output (the recording model has no reasoning mode and llama-server only
+returns ``reasoning_content`` for thinking templates) and cache-creation counts
 (llama-server reports cache reads only).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
-from langchain_core.exceptions import ModelError
+from langchain_core.exceptions import ModelError, OutputParserException
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -23,7 +24,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_gradient import ChatGradient
-from langchain_gradient.errors import GradientStatusError
+from langchain_gradient.errors import GradientBadRequestError, GradientStatusError
 from tests.integration_tests._recording import API_KEY, BASE_URL, LOCAL, MODEL
 
 pytestmark = pytest.mark.vcr
@@ -36,7 +37,7 @@ def _model(**overrides: Any) -> ChatGradient:
         "api_key": API_KEY,
         "temperature": 0,
         "max_completion_tokens": 64,
-        "timeout": 60,
+        "timeout": 600,
     }
     params.update(overrides)
     return ChatGradient(**params)
@@ -214,3 +215,40 @@ def test_unknown_model_raises_a_typed_error() -> None:
         _model(model="no-such-model-xyz").invoke("Hello")
     assert isinstance(caught.value, ModelError)
     assert caught.value.status_code in {400, 404}
+
+
+def _check_truncated_output_error(error: OutputParserException) -> None:
+    """The truncation contract: a typed error saying the reply hit the token limit."""
+    # GradientTruncatedOutputError is looked up at run time, so this file still
+    # imports (and records its cassettes) on a checkout that predates the class.
+    errors = importlib.import_module("langchain_gradient.errors")
+    assert isinstance(error, errors.GradientTruncatedOutputError)
+    assert isinstance(error, errors.GradientError)
+    assert getattr(error, "finish_reason", None) == "length"
+
+
+def test_structured_output_cut_off_by_max_tokens_raises_on_invoke() -> None:
+    structured = _model(max_completion_tokens=6).with_structured_output(City, method="json_schema")
+    with pytest.raises(OutputParserException) as caught:
+        structured.invoke(CITY_PROMPT)
+    _check_truncated_output_error(caught.value)
+
+
+def test_structured_output_cut_off_by_max_tokens_raises_on_stream() -> None:
+    structured = _model(max_completion_tokens=6).with_structured_output(City, method="json_schema")
+    with pytest.raises(OutputParserException) as caught:
+        for _ in structured.stream(CITY_PROMPT):
+            pass
+    _check_truncated_output_error(caught.value)
+
+
+def test_bad_parameter_gets_the_servers_400() -> None:
+    # Sent verbatim (model_kwargs), so the server, not ChatGradient, rejects it.
+    model = _model(model_kwargs={"response_format": {"type": "no-such-format"}})
+    with pytest.raises(GradientBadRequestError) as caught:
+        model.invoke("Hello")
+    error = caught.value
+    # llama-server and OpenAI answer 400; FastAPI-style validators answer 422.
+    assert error.status_code in {400, 422}
+    assert "no-such-format" in error.server_message or "response_format" in error.server_message
+    assert error.server_message in str(error)

@@ -1,9 +1,11 @@
 """LangChain's standard integration suite for ChatGradient, replayed from cassettes.
 
 Every test is VCR-marked: CI replays ``cassettes/`` offline; ``scripts/record-cassettes``
-records them (against a local llama-server, or live Gradient when
-``DIGITALOCEAN_INFERENCE_KEY`` is set). Tests the local recording model cannot
-pass are expected failures *only* for that source, with the reason printed.
+records them (against a local llama-server running Qwen2.5-Coder-1.5B-Instruct, or
+live Gradient when ``DIGITALOCEAN_INFERENCE_KEY`` is set). Every capability of
+Gradient's Chat Completions wire is switched on. The only expected failures are
+tests the local *server* cannot serve, and only while ``cassettes/recording.json``
+names llama-server as the source, each with the reason printed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Any, Literal
 
 import httpx
 import pytest
-from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from vcr.errors import CannotOverwriteExistingCassetteException
@@ -24,35 +25,29 @@ from tests.integration_tests._recording import (
     LOCAL,
     MODEL,
     OVERRIDE_MODEL,
-    SMOLLM2,
 )
 
 pytestmark = pytest.mark.vcr
 
-_NO_TOOL_CALLS = (
-    f"{SMOLLM2} never emits tool calls (its chat template has no tool support, "
-    "so llama-server ignores `tools`); passes against live Gradient"
-)
-_NO_TOOL_CALLS_STRUCTURED = (
-    f"{SMOLLM2} never emits tool calls, and function_calling is ChatGradient's "
-    "default structured-output method; passes against live Gradient (the "
-    "json_schema method is recorded in test_gradient_features.py)"
+_NAMED_TOOL_CHOICE = (
+    "llama-server (the local recorder) reads tool_choice only as a string: it answers a "
+    'named choice {"type": "function", "function": {"name": "magic_function"}} with '
+    "\"Wrong type supplied for parameter 'tool_choice'\" in its log and treats it as "
+    '"auto", so the model calls get_weather instead of the forced magic_function; '
+    "passes against live Gradient"
 )
 _NO_IMAGES = (
-    "the local recorder has no internet access, so the suite's download of its PNG "
+    "the local recorder is a text-only model (no vision projector: llama-server answers "
+    "image input with HTTP 500) and records offline, so the suite's download of its PNG "
     "fixture from raw.githubusercontent.com was never recorded (ConnectError when "
-    "recording, no cassette entry on replay), and llama-server without a vision "
-    "projector answers image input with HTTP 500 anyway; passes against live "
-    "Gradient with a vision model"
+    "recording, no cassette entry on replay); passes against live Gradient with a "
+    "vision model"
 )
 
 # `raises` keeps the xfails narrow: a stale cassette (vcrpy's
-# CannotOverwriteExistingCassetteException) still fails these tests loudly.
-tool_calls_xfail = pytest.mark.xfail(
-    LOCAL, reason=_NO_TOOL_CALLS, raises=AssertionError, strict=False
-)
-structured_xfail = pytest.mark.xfail(
-    LOCAL, reason=_NO_TOOL_CALLS_STRUCTURED, raises=OutputParserException, strict=False
+# CannotOverwriteExistingCassetteException) still fails the tool-choice test loudly.
+named_tool_choice_xfail = pytest.mark.xfail(
+    LOCAL, reason=_NAMED_TOOL_CHOICE, raises=AssertionError, strict=False
 )
 images_xfail = pytest.mark.xfail(
     LOCAL,
@@ -81,7 +76,7 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
             "api_key": API_KEY,
             "temperature": 0,
             "max_completion_tokens": 128,
-            "timeout": 60,
+            "timeout": 600,
         }
 
     # Capabilities of Gradient's Chat Completions wire, not of the recorder.
@@ -152,7 +147,7 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
             ]
         ],
     ]:
-        # reasoning_output is left off: SmolLM2 produces no reasoning, and
+        # reasoning_output is left off: the recording model produces no reasoning, and
         # Gradient documents no completion_tokens_details for Chat Completions.
         # cache_creation_input is left off: llama-server reports cache reads only.
         return {"invoke": ["cache_read_input"], "stream": ["cache_read_input"]}
@@ -185,68 +180,11 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
         assert full is not None
         return full
 
-    # ---- expected failures of the local recording model (live Gradient: real tests)
+    # ---- expected failures of the local recording server (live Gradient: real tests)
 
-    @tool_calls_xfail
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
-    def test_tool_calling(self, model: Any) -> None:
-        super().test_tool_calling(model)
-
-    @tool_calls_xfail
-    async def test_tool_calling_async(self, model: Any) -> None:
-        await super().test_tool_calling_async(model)
-
-    @tool_calls_xfail
-    def test_bind_runnables_as_tools(self, model: Any) -> None:
-        super().test_bind_runnables_as_tools(model)
-
-    @tool_calls_xfail
+    @named_tool_choice_xfail
     def test_tool_choice(self, model: Any) -> None:
         super().test_tool_choice(model)
-
-    @tool_calls_xfail
-    def test_tool_calling_with_no_arguments(self, model: Any) -> None:
-        super().test_tool_calling_with_no_arguments(model)
-
-    @tool_calls_xfail
-    def test_unicode_tool_call_integration(self, model: Any) -> None:
-        super().test_unicode_tool_call_integration(model)
-
-    @tool_calls_xfail
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)
-    def test_agent_loop(self, model: Any) -> None:
-        super().test_agent_loop(model)
-
-    @structured_xfail
-    @pytest.mark.parametrize("schema_type", ["pydantic", "typeddict", "json_schema"])
-    def test_structured_output(self, model: Any, schema_type: Any) -> None:
-        super().test_structured_output(model, schema_type)
-
-    @structured_xfail
-    @pytest.mark.parametrize("schema_type", ["pydantic", "typeddict", "json_schema"])
-    async def test_structured_output_async(self, model: Any, schema_type: Any) -> None:
-        await super().test_structured_output_async(model, schema_type)
-
-    @structured_xfail
-    def test_structured_output_pydantic_2_v1(self, model: Any) -> None:
-        super().test_structured_output_pydantic_2_v1(model)
-
-    @structured_xfail
-    def test_structured_output_optional_param(self, model: Any) -> None:
-        super().test_structured_output_optional_param(model)
-
-    @pytest.mark.xfail(
-        LOCAL,
-        reason=(
-            f"{SMOLLM2}: json_object mode yields grammar-valid JSON that nests "
-            '{"setup": {"setup": ...}} objects instead of the two requested string '
-            "fields (or runs to max tokens); passes against live Gradient"
-        ),
-        raises=OutputParserException,
-        strict=False,
-    )
-    def test_json_mode(self, model: Any) -> None:
-        super().test_json_mode(model)
 
     @images_xfail
     def test_image_inputs(self, model: Any) -> None:
