@@ -252,13 +252,8 @@ class LangChainContender:
             closer()
 
 
-def make_contenders(
-    base_url: str, names: list[str] | None = None, *, proposed: bool = False
-) -> list[Any]:
-    """The contenders available in this environment (the peers when installed).
-
-    ``proposed`` adds ``ChatGradient (proposed)`` from `benchmarks.proposals`.
-    """
+def make_contenders(base_url: str, names: list[str] | None = None) -> list[Any]:
+    """The contenders available in this environment (the peers when installed)."""
     from langchain_gradient import ChatGradient
 
     out: list[Any] = [
@@ -269,12 +264,6 @@ def make_contenders(
             ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY),  # type: ignore[call-arg,arg-type]
         ),
     ]
-    if proposed:
-        from benchmarks.proposals import proposed as make_proposed
-
-        out.append(
-            LangChainContender("ChatGradient (proposed)", make_proposed(base_url, API_KEY, MODEL))
-        )
     official = load_official(base_url.removesuffix("/v1"))
     if official is not None:
         out.append(LangChainContender(OFFICIAL, official(model=MODEL, api_key=API_KEY)))

@@ -4,10 +4,16 @@ Usage::
 
     .venv/bin/python -m benchmarks.run            # full run (a few minutes)
     .venv/bin/python -m benchmarks.run --quick    # about a minute on 2 cores
+    .venv/bin/python -m benchmarks.run --quick --runs 3   # three passes, ratio ranges
     .venv/bin/python -m benchmarks.run --json out.json
 
-Everything runs in one process run against `benchmarks.server` (started in its
-own process). Contenders are interleaved within every trial (the order rotates
+Contenders: raw httpx (the limit), the LangChain floor, ChatGradient, and the
+peers that are installed: the official langchain-gradient 1.0.0
+(``python -m benchmarks.official`` installs it beside the project) and ChatOpenAI
+(``pip install langchain-openai``).
+
+Everything runs in one process against `benchmarks.server` (started in its
+own process, whose CPU share is reported so a saturated server shows). Contenders are interleaved within every trial (the order rotates
 from trial to trial) and each cell is the median over trials, so slow drift on a
 shared machine hits all contenders alike: read the *ratios*, not the absolute
 numbers. Ratios are against the "LangChain floor" (`FloorChat`).
@@ -215,33 +221,6 @@ def check(contenders: list[Any]) -> None:
         assert count >= TOOL_PIECES, (c.name, count)
 
 
-def _chunks(contender: Any, text: str) -> list[dict[str, Any]]:
-    out = []
-    for chunk in contender.model.stream(text):
-        dumped = chunk.model_dump()
-        dumped.pop("id", None)  # a fresh run id per call
-        out.append(dumped)
-    return out
-
-
-def check_same_output(contenders: list[Any]) -> None:
-    """The proposed class streams exactly the chunks the stock class streams."""
-    by_name = {c.name: c for c in contenders}
-    stock, new = by_name.get("ChatGradient"), by_name.get("ChatGradient (proposed)")
-    if stock is None or new is None:
-        return
-    for text in ("bench:chat:0", "bench:text:50", "bench:tool:40"):
-        assert _chunks(stock, text) == _chunks(new, text), text
-
-    async def both() -> None:
-        for text in ("bench:text:50", "bench:tool:40"):
-            a = [c.model_dump(exclude={"id"}) async for c in stock.model.astream(text)]
-            b = [c.model_dump(exclude={"id"}) async for c in new.model.astream(text)]
-            assert a == b, text
-
-    asyncio.run(both())
-
-
 def bench_sync(  # noqa: PLR0917 - a private helper, called by keyword-less lambdas
     server: Server,
     contenders: list[Any],
@@ -424,36 +403,16 @@ def render_table(scenarios: list[Scenario], names: list[str], *, wall: bool = Fa
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the table (and JSON with ``--json``)."""
-    parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
-    parser.add_argument("--quick", action="store_true", help="about a minute on 2 cores")
-    parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
-    parser.add_argument("--only", nargs="*", help="contender names to include")
-    parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="add 'ChatGradient (proposed)' (benchmarks/proposals.py) to compare levers",
-    )
-    parser.add_argument(
-        "--scenarios",
-        nargs="*",
-        default=["invoke", "stream", "tool", "concurrent", "import", "memory"],
-    )
-    args = parser.parse_args(argv)
-    settings = QUICK if args.quick else FULL
+def run_once(args: argparse.Namespace, settings: Settings) -> tuple[list[Scenario], list[str]]:
+    """One full pass: a fresh server and contenders, every chosen scenario."""
     names = args.only
     if names and FLOOR not in names:
         names = [*names, FLOOR]
-    if names and args.proposed:
-        names = [*names, "ChatGradient (proposed)"]
-    started = time.perf_counter()
     server = Server()
     scenarios: list[Scenario] = []
     try:
-        contenders = make_contenders(server.base_url, names, proposed=args.proposed)
+        contenders = make_contenders(server.base_url, names)
         check(contenders)
-        check_same_output(contenders)
         if "invoke" in args.scenarios:
             scenarios.append(
                 bench_sync(
@@ -500,14 +459,93 @@ def main(argv: list[str] | None = None) -> int:
             c.close()
     finally:
         server.close()
+    return scenarios, [c.name for c in contenders]
+
+
+def render_ranges(runs: list[list[Scenario]], names: list[str]) -> str:
+    """Markdown table: per scenario and contender, the lowest-highest ratio over the runs."""
+    head = "| scenario | " + " | ".join(names) + " | server CPU |"
+    lines = [head, "|---" * (len(names) + 2) + "|"]
+    for i, first in enumerate(runs[0]):
+        if first.name.startswith("memory"):
+            continue
+        same = [run[i] for run in runs]
+        cells = []
+        for who in names:
+            ratios = [r for s in same if (r := s.ratio(who)) is not None]
+            if not ratios:
+                cells.append("-")
+            elif min(ratios) == max(ratios):
+                cells.append(f"{ratios[0]:.2f}{TIMES}")
+            else:
+                cells.append(f"{min(ratios):.2f}\u2013{max(ratios):.2f}{TIMES}")
+        shares = [s.server_cpu_share for s in same if s.server_cpu_share is not None]
+        share = f"{min(shares):.0%}\u2013{max(shares):.0%}" if shares else "-"
+        lines.append(f"| {first.name} | " + " | ".join(cells) + f" | {share} |")
+    return "\n".join(lines)
+
+
+def _json_scenarios(scenarios: list[Scenario], order: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "unit": s.unit,
+            "server_cpu_share": s.server_cpu_share,
+            "note": s.note,
+            "results": {
+                who: {
+                    "cpu_median": s.median(who),
+                    "cpu_ratio_vs_floor": s.ratio(who),
+                    "wall_median": s.wall_median(who),
+                    "wall_ratio_vs_floor": s.wall_ratio(who),
+                    "cpu_samples": s.samples.get(who),
+                    "wall_samples": s.wall.get(who),
+                    "objects": s.objects.get(who),
+                }
+                for who in order
+                if who in s.samples
+            },
+        }
+        for s in scenarios
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the tables (and JSON with ``--json``)."""
+    parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
+    parser.add_argument("--quick", action="store_true", help="about a minute on 2 cores")
+    parser.add_argument("--runs", type=int, default=1, help="whole passes; >1 adds a range table")
+    parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
+    parser.add_argument("--only", nargs="*", help="contender names to include")
+    parser.add_argument(
+        "--scenarios",
+        nargs="*",
+        default=["invoke", "stream", "tool", "concurrent", "import", "memory"],
+    )
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    runs: list[list[Scenario]] = []
+    order: list[str] = []
+    for n in range(args.runs):
+        scenarios, order = run_once(args, settings)
+        runs.append(scenarios)
+        if args.runs > 1:
+            print(f"Run {n + 1} of {args.runs}, client CPU time:")
+            print(render_table(scenarios, order))
+            print(flush=True)
     elapsed = time.perf_counter() - started
     info = machine()
-    order = [c.name for c in contenders]
-    print("Client CPU time (headline):")
-    print(render_table(scenarios, order))
-    print()
-    print("Wall time:")
-    print(render_table([s for s in scenarios if s.wall], order, wall=True))
+    scenarios = runs[-1]
+    if args.runs > 1:
+        print(f"Client CPU time, ratio to {FLOOR!r}, lowest\u2013highest of {args.runs} runs:")
+        print(render_ranges(runs, order))
+    else:
+        print("Client CPU time (headline):")
+        print(render_table(scenarios, order))
+        print()
+        print("Wall time:")
+        print(render_table([s for s in scenarios if s.wall], order, wall=True))
     print()
     print(
         f"Ratios vs {FLOOR!r}, medians in parentheses; {settings.trials} interleaved trials "
@@ -527,28 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": info,
             "mode": "quick" if args.quick else "full",
             "settings": settings.__dict__,
-            "scenarios": [
-                {
-                    "name": s.name,
-                    "unit": s.unit,
-                    "server_cpu_share": s.server_cpu_share,
-                    "note": s.note,
-                    "results": {
-                        who: {
-                            "cpu_median": s.median(who),
-                            "cpu_ratio_vs_floor": s.ratio(who),
-                            "wall_median": s.wall_median(who),
-                            "wall_ratio_vs_floor": s.wall_ratio(who),
-                            "cpu_samples": s.samples.get(who),
-                            "wall_samples": s.wall.get(who),
-                            "objects": s.objects.get(who),
-                        }
-                        for who in order
-                        if who in s.samples
-                    },
-                }
-                for s in scenarios
-            ],
+            "runs": [_json_scenarios(run, order) for run in runs],
         }
         text = json.dumps(data, indent=2)
         if args.json == "-":
