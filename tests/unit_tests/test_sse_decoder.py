@@ -286,3 +286,24 @@ def test_multiline_data_event_is_one_json_payload(mode: str) -> None:
     finish = json.dumps(chunk({}, finish_reason="stop"))
     raw = f": keep-alive\n\n{data_lines}\ndata: {finish}\n\ndata: [DONE]\n\n".encode()
     assert _stream_text([raw], mode) == "hi"
+
+
+def _raw_stream(*pieces: str) -> bytes:
+    """A streamed reply whose first event already carries text, as UTF-8 (not ASCII-escaped)."""
+    events = [chunk({"content": piece}) for piece in pieces]
+    events.append(chunk({}, finish_reason="stop"))
+    body = "".join(f"data: {json.dumps(e, ensure_ascii=False)}\n\n" for e in events)
+    return (body + "data: [DONE]\n\n").encode()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_byte_order_mark_does_not_hide_the_first_chunk(mode: str) -> None:
+    raw = "\ufeff".encode() + _raw_stream("first", " second")
+    assert _stream_text([raw], mode) == "first second"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_event_stream_is_utf8_whatever_the_charset_says(mode: str) -> None:
+    raw = _raw_stream("café ☃")
+    headers = {"content-type": "text/event-stream; charset=latin-1"}
+    assert _stream_text([raw], mode, **headers) == "café ☃"
