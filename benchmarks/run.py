@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python -m benchmarks.run            # full run (a few minutes)
-    .venv/bin/python -m benchmarks.run --quick    # about a minute on 2 cores
+    .venv/bin/python -m benchmarks.run --quick    # about two minutes on 2 idle cores
     .venv/bin/python -m benchmarks.run --quick --runs 3   # three passes, ratio ranges
     .venv/bin/python -m benchmarks.run --json out.json
 
@@ -13,10 +13,11 @@ peers that are installed: the official langchain-gradient 1.0.0
 (``pip install langchain-openai``).
 
 Everything runs in one process against `benchmarks.server` (started in its
-own process, whose CPU share is reported so a saturated server shows). Contenders are interleaved within every trial (the order rotates
-from trial to trial) and each cell is the median over trials, so slow drift on a
-shared machine hits all contenders alike: read the *ratios*, not the absolute
-numbers. Ratios are against the "LangChain floor" (`FloorChat`).
+own process, whose CPU share is reported so a saturated server shows).
+Contenders are interleaved within every trial (the order rotates from trial to
+trial) and each cell is the median over trials, so slow drift on a shared
+machine hits all contenders alike: read the *ratios*, not the absolute numbers.
+Ratios are against the "LangChain floor" (`FloorChat`).
 """
 
 from __future__ import annotations
@@ -90,12 +91,12 @@ class Settings:
 
 
 QUICK = Settings(
-    trials=5,
-    concurrent_trials=3,
+    trials=7,
+    concurrent_trials=5,
     invoke_calls=100,
-    streams=1,
-    tool_streams=2,
-    import_reps=3,
+    streams=2,
+    tool_streams=4,
+    import_reps=5,
     memory_contenders=("LangChain floor", "ChatGradient"),
 )
 FULL = Settings(
@@ -513,7 +514,7 @@ def _json_scenarios(scenarios: list[Scenario], order: list[str]) -> list[dict[st
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the tables (and JSON with ``--json``)."""
     parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
-    parser.add_argument("--quick", action="store_true", help="about a minute on 2 cores")
+    parser.add_argument("--quick", action="store_true", help="about two minutes on 2 cores")
     parser.add_argument("--runs", type=int, default=1, help="whole passes; >1 adds a range table")
     parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
     parser.add_argument("--only", nargs="*", help="contender names to include")
