@@ -9,6 +9,7 @@ raises after the events that did arrive were handed over.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
@@ -132,7 +133,9 @@ class SSEDecoder:
                     if "\0" not in value:
                         self._id = value
                 elif name == "retry" and value.isascii() and value.isdigit():
-                    self.retry = int(value)
+                    # Beyond int()'s digit limit there is no usable delay: ignore it.
+                    with contextlib.suppress(ValueError):
+                        self.retry = int(value)
         return events
 
 

@@ -206,6 +206,15 @@ def test_retry_takes_ascii_digits_only(line: bytes, expected: int | None) -> Non
     assert decoder.retry == expected
 
 
+def test_retry_too_long_for_an_int_is_ignored_not_raised() -> None:
+    _, decoder = decode([b"retry: 5\nretry: " + b"9" * 5000 + b"\ndata: x\n\n"])
+    assert decoder.retry == 5
+
+
+def test_invalid_utf8_at_a_line_end_is_one_replacement_per_line() -> None:
+    assert events_of(b"data: a\xe2\x82\ndata: b\xf0\n\n") == [("message", "a\ufffd\nb\ufffd", "")]
+
+
 def test_unknown_fields_are_ignored() -> None:
     assert events_of(b"foo: bar\nDATA: no\ndata: yes\n\n") == [("message", "yes", "")]
 
