@@ -59,7 +59,7 @@ def reference(pieces: list[bytes]) -> list[tuple[str, str, str, int | None]]:
 # characters included, so they must come through as data.
 _TEXT = st.text(
     alphabet=st.one_of(
-        st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)),
+        st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)),
         st.sampled_from(["\u2028", "\u2029", "\u0085", "é", "☃", "😀", ":", " ", "\0"]),
     ),
     max_size=12,
