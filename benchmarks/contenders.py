@@ -1,4 +1,8 @@
-"""The things being compared: raw httpx, a LangChain floor, ChatGradient, ChatOpenAI.
+"""The things being compared: raw httpx, a LangChain floor, ChatGradient and its peers.
+
+The peers are the official langchain-gradient 1.0.0 (after
+``python -m benchmarks.official``) and ChatOpenAI (when langchain-openai is
+installed); a peer that is not installed is left out.
 
 Every contender talks to the same loopback server (`benchmarks.server`) and
 offers the same four operations: ``invoke(text)``, ``stream(text)`` (consumes
@@ -19,11 +23,14 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
+from benchmarks.official import load as load_official
 from benchmarks.server import MODEL
 
-__all__ = ["API_KEY", "FloorChat", "RawHttpx", "make_contenders"]
+__all__ = ["API_KEY", "OFFICIAL", "FloorChat", "RawHttpx", "make_contenders"]
 
 API_KEY = "bench-key-not-secret"
+OFFICIAL = "official 1.0.0"
+"""The official langchain-gradient 1.0.0, when `benchmarks.official` installed it."""
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """Pool of the two floors: httpx's own default, what a trivial client gets."""
 _HEADERS = {
@@ -245,13 +252,8 @@ class LangChainContender:
             closer()
 
 
-def make_contenders(
-    base_url: str, names: list[str] | None = None, *, proposed: bool = False
-) -> list[Any]:
-    """The contenders available in this environment (ChatOpenAI when installed).
-
-    ``proposed`` adds ``ChatGradient (proposed)`` from `benchmarks.proposals`.
-    """
+def make_contenders(base_url: str, names: list[str] | None = None) -> list[Any]:
+    """The contenders available in this environment (the peers when installed)."""
     from langchain_gradient import ChatGradient
 
     out: list[Any] = [
@@ -262,12 +264,9 @@ def make_contenders(
             ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY),  # type: ignore[call-arg,arg-type]
         ),
     ]
-    if proposed:
-        from benchmarks.proposals import proposed as make_proposed
-
-        out.append(
-            LangChainContender("ChatGradient (proposed)", make_proposed(base_url, API_KEY, MODEL))
-        )
+    official = load_official(base_url.removesuffix("/v1"))
+    if official is not None:
+        out.append(LangChainContender(OFFICIAL, official(model=MODEL, api_key=API_KEY)))
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:

@@ -26,7 +26,6 @@ _BUCKETS = (
     ("langchain_gradient", "langchain_gradient"),
     ("langchain_core", "langchain_core"),
     ("langsmith", "langsmith"),
-    ("httpx_sse", "httpx_sse"),
     ("httpx", "httpx"),
     ("httpcore", "httpcore"),
     ("h11", "h11"),

@@ -3,14 +3,21 @@
 Usage::
 
     .venv/bin/python -m benchmarks.run            # full run (a few minutes)
-    .venv/bin/python -m benchmarks.run --quick    # about a minute on 2 cores
+    .venv/bin/python -m benchmarks.run --quick    # about two minutes on 2 idle cores
+    .venv/bin/python -m benchmarks.run --quick --runs 3   # three passes, ratio ranges
     .venv/bin/python -m benchmarks.run --json out.json
 
-Everything runs in one process run against `benchmarks.server` (started in its
-own process). Contenders are interleaved within every trial (the order rotates
-from trial to trial) and each cell is the median over trials, so slow drift on a
-shared machine hits all contenders alike: read the *ratios*, not the absolute
-numbers. Ratios are against the "LangChain floor" (`FloorChat`).
+Contenders: raw httpx (the limit), the LangChain floor, ChatGradient, and the
+peers that are installed: the official langchain-gradient 1.0.0
+(``python -m benchmarks.official`` installs it beside the project) and ChatOpenAI
+(``pip install langchain-openai``).
+
+Everything runs in one process against `benchmarks.server` (started in its
+own process, whose CPU share is reported so a saturated server shows).
+Contenders are interleaved within every trial (the order rotates from trial to
+trial) and each cell is the median over trials, so slow drift on a shared
+machine hits all contenders alike: read the *ratios*, not the absolute numbers.
+Ratios are against the "LangChain floor" (`FloorChat`).
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ for _var in ("LANGCHAIN_TRACING_V2", "LANGSMITH_TRACING", "LANGCHAIN_TRACING"):
 
 import httpx  # noqa: E402
 
-from benchmarks.contenders import make_contenders  # noqa: E402
+from benchmarks.contenders import OFFICIAL, make_contenders  # noqa: E402
+from benchmarks.official import DEST as OFFICIAL_DEST  # noqa: E402
 
 FLOOR = "LangChain floor"
 TIMES = "\u00d7"
@@ -60,6 +68,10 @@ IMPORTS = {
     ),
     "ChatGradient": "from langchain_gradient import ChatGradient",
     "ChatOpenAI": "from langchain_openai import ChatOpenAI",
+    OFFICIAL: (
+        f"import sys; sys.path.append({str(OFFICIAL_DEST)!r}); "
+        "from langchain_gradient_official import ChatGradient"
+    ),
 }
 
 
@@ -79,12 +91,12 @@ class Settings:
 
 
 QUICK = Settings(
-    trials=5,
-    concurrent_trials=3,
+    trials=7,
+    concurrent_trials=5,
     invoke_calls=100,
-    streams=1,
-    tool_streams=2,
-    import_reps=3,
+    streams=2,
+    tool_streams=4,
+    import_reps=5,
     memory_contenders=("LangChain floor", "ChatGradient"),
 )
 FULL = Settings(
@@ -210,33 +222,6 @@ def check(contenders: list[Any]) -> None:
         assert count >= TOOL_PIECES, (c.name, count)
 
 
-def _chunks(contender: Any, text: str) -> list[dict[str, Any]]:
-    out = []
-    for chunk in contender.model.stream(text):
-        dumped = chunk.model_dump()
-        dumped.pop("id", None)  # a fresh run id per call
-        out.append(dumped)
-    return out
-
-
-def check_same_output(contenders: list[Any]) -> None:
-    """The proposed class streams exactly the chunks the stock class streams."""
-    by_name = {c.name: c for c in contenders}
-    stock, new = by_name.get("ChatGradient"), by_name.get("ChatGradient (proposed)")
-    if stock is None or new is None:
-        return
-    for text in ("bench:chat:0", "bench:text:50", "bench:tool:40"):
-        assert _chunks(stock, text) == _chunks(new, text), text
-
-    async def both() -> None:
-        for text in ("bench:text:50", "bench:tool:40"):
-            a = [c.model_dump(exclude={"id"}) async for c in stock.model.astream(text)]
-            b = [c.model_dump(exclude={"id"}) async for c in new.model.astream(text)]
-            assert a == b, text
-
-    asyncio.run(both())
-
-
 def bench_sync(  # noqa: PLR0917 - a private helper, called by keyword-less lambdas
     server: Server,
     contenders: list[Any],
@@ -287,19 +272,28 @@ def bench_concurrent(server: Server, contenders: list[Any], settings: Settings) 
 
 def bench_import(contenders: list[Any], settings: Settings) -> Scenario:
     scenario = Scenario("import", "ms")
-    scenario.note = "fresh interpreter per sample, minus a bare `python -c pass`"
+    scenario.note = (
+        "fresh interpreter per sample, minus a bare `python -c pass`; bytecode cached "
+        "for every package, as after a wheel install"
+    )
     names = [c.name for c in contenders if c.name in IMPORTS]
+    # pip compiles an installed package's bytecode; this checkout (editable) and
+    # the unpacked official package are compiled by the warm-up run below, even
+    # where PYTHONDONTWRITEBYTECODE is set. Otherwise ours would be compiled from
+    # source in every sample while the floor's langchain-core never is.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
     def run(code: str) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter_ns()
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)
         wall = (time.perf_counter_ns() - start) / 1e6
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1e3
         return cpu, wall
 
-    run(IMPORTS[FLOOR])  # warm the OS file cache
+    for who in [FLOOR, *names]:  # warm the OS file cache, write missing bytecode
+        run(IMPORTS[who])
     startup: list[tuple[float, float]] = []
     raw: dict[str, list[tuple[float, float]]] = {}
     for t in range(settings.import_reps):
@@ -410,36 +404,16 @@ def render_table(scenarios: list[Scenario], names: list[str], *, wall: bool = Fa
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the table (and JSON with ``--json``)."""
-    parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
-    parser.add_argument("--quick", action="store_true", help="about a minute on 2 cores")
-    parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
-    parser.add_argument("--only", nargs="*", help="contender names to include")
-    parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="add 'ChatGradient (proposed)' (benchmarks/proposals.py) to compare levers",
-    )
-    parser.add_argument(
-        "--scenarios",
-        nargs="*",
-        default=["invoke", "stream", "tool", "concurrent", "import", "memory"],
-    )
-    args = parser.parse_args(argv)
-    settings = QUICK if args.quick else FULL
+def run_once(args: argparse.Namespace, settings: Settings) -> tuple[list[Scenario], list[str]]:
+    """One full pass: a fresh server and contenders, every chosen scenario."""
     names = args.only
     if names and FLOOR not in names:
         names = [*names, FLOOR]
-    if names and args.proposed:
-        names = [*names, "ChatGradient (proposed)"]
-    started = time.perf_counter()
     server = Server()
     scenarios: list[Scenario] = []
     try:
-        contenders = make_contenders(server.base_url, names, proposed=args.proposed)
+        contenders = make_contenders(server.base_url, names)
         check(contenders)
-        check_same_output(contenders)
         if "invoke" in args.scenarios:
             scenarios.append(
                 bench_sync(
@@ -486,14 +460,93 @@ def main(argv: list[str] | None = None) -> int:
             c.close()
     finally:
         server.close()
+    return scenarios, [c.name for c in contenders]
+
+
+def render_ranges(runs: list[list[Scenario]], names: list[str]) -> str:
+    """Markdown table: per scenario and contender, the lowest-highest ratio over the runs."""
+    head = "| scenario | " + " | ".join(names) + " | server CPU |"
+    lines = [head, "|---" * (len(names) + 2) + "|"]
+    for i, first in enumerate(runs[0]):
+        if first.name.startswith("memory"):
+            continue
+        same = [run[i] for run in runs]
+        cells = []
+        for who in names:
+            ratios = [r for s in same if (r := s.ratio(who)) is not None]
+            if not ratios:
+                cells.append("-")
+            elif min(ratios) == max(ratios):
+                cells.append(f"{ratios[0]:.2f}{TIMES}")
+            else:
+                cells.append(f"{min(ratios):.2f}\u2013{max(ratios):.2f}{TIMES}")
+        shares = [s.server_cpu_share for s in same if s.server_cpu_share is not None]
+        share = f"{min(shares):.0%}\u2013{max(shares):.0%}" if shares else "-"
+        lines.append(f"| {first.name} | " + " | ".join(cells) + f" | {share} |")
+    return "\n".join(lines)
+
+
+def _json_scenarios(scenarios: list[Scenario], order: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "unit": s.unit,
+            "server_cpu_share": s.server_cpu_share,
+            "note": s.note,
+            "results": {
+                who: {
+                    "cpu_median": s.median(who),
+                    "cpu_ratio_vs_floor": s.ratio(who),
+                    "wall_median": s.wall_median(who),
+                    "wall_ratio_vs_floor": s.wall_ratio(who),
+                    "cpu_samples": s.samples.get(who),
+                    "wall_samples": s.wall.get(who),
+                    "objects": s.objects.get(who),
+                }
+                for who in order
+                if who in s.samples
+            },
+        }
+        for s in scenarios
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the tables (and JSON with ``--json``)."""
+    parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
+    parser.add_argument("--quick", action="store_true", help="about two minutes on 2 cores")
+    parser.add_argument("--runs", type=int, default=1, help="whole passes; >1 adds a range table")
+    parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
+    parser.add_argument("--only", nargs="*", help="contender names to include")
+    parser.add_argument(
+        "--scenarios",
+        nargs="*",
+        default=["invoke", "stream", "tool", "concurrent", "import", "memory"],
+    )
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    runs: list[list[Scenario]] = []
+    order: list[str] = []
+    for n in range(args.runs):
+        scenarios, order = run_once(args, settings)
+        runs.append(scenarios)
+        if args.runs > 1:
+            print(f"Run {n + 1} of {args.runs}, client CPU time:")
+            print(render_table(scenarios, order))
+            print(flush=True)
     elapsed = time.perf_counter() - started
     info = machine()
-    order = [c.name for c in contenders]
-    print("Client CPU time (headline):")
-    print(render_table(scenarios, order))
-    print()
-    print("Wall time:")
-    print(render_table([s for s in scenarios if s.wall], order, wall=True))
+    scenarios = runs[-1]
+    if args.runs > 1:
+        print(f"Client CPU time, ratio to {FLOOR!r}, lowest\u2013highest of {args.runs} runs:")
+        print(render_ranges(runs, order))
+    else:
+        print("Client CPU time (headline):")
+        print(render_table(scenarios, order))
+        print()
+        print("Wall time:")
+        print(render_table([s for s in scenarios if s.wall], order, wall=True))
     print()
     print(
         f"Ratios vs {FLOOR!r}, medians in parentheses; {settings.trials} interleaved trials "
@@ -513,28 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": info,
             "mode": "quick" if args.quick else "full",
             "settings": settings.__dict__,
-            "scenarios": [
-                {
-                    "name": s.name,
-                    "unit": s.unit,
-                    "server_cpu_share": s.server_cpu_share,
-                    "note": s.note,
-                    "results": {
-                        who: {
-                            "cpu_median": s.median(who),
-                            "cpu_ratio_vs_floor": s.ratio(who),
-                            "wall_median": s.wall_median(who),
-                            "wall_ratio_vs_floor": s.wall_ratio(who),
-                            "cpu_samples": s.samples.get(who),
-                            "wall_samples": s.wall.get(who),
-                            "objects": s.objects.get(who),
-                        }
-                        for who in order
-                        if who in s.samples
-                    },
-                }
-                for s in scenarios
-            ],
+            "runs": [_json_scenarios(run, order) for run in runs],
         }
         text = json.dumps(data, indent=2)
         if args.json == "-":

@@ -34,7 +34,7 @@ _FILTERED_REQUEST_HEADERS = [
     ("user-agent", "PLACEHOLDER"),
 ]
 
-# Response headers kept in cassettes. httpx-sse refuses a stream whose
+# Response headers kept in cassettes. `_sse` refuses a stream whose
 # content-type is not text/event-stream, so this one must survive; everything
 # else (cookies, request ids, rate-limit counters, server banners) is dropped.
 _KEPT_RESPONSE_HEADERS = frozenset({"content-type"})

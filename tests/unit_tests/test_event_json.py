@@ -6,7 +6,6 @@ import json
 import math
 
 import pytest
-from httpx_sse import ServerSentEvent
 
 from langchain_gradient import GradientStreamError
 from langchain_gradient._sse import _decode, _loads
@@ -38,9 +37,9 @@ def test_nan_is_read_like_json() -> None:
 
 def test_bad_json_quotes_the_event() -> None:
     with pytest.raises(GradientStreamError, match=r"malformed JSON in stream event: '\{oops'"):
-        _decode(ServerSentEvent(data="{oops"))
+        _decode("message", "{oops")
 
 
 def test_error_event_raises_with_its_text() -> None:
     with pytest.raises(GradientStreamError, match="quota exceeded"):
-        _decode(ServerSentEvent(event="error", data="quota exceeded"))
+        _decode("error", "quota exceeded")
