@@ -3,8 +3,9 @@
 Servers that write JSON with raw UTF-8 (``ensure_ascii=False``) put U+2028,
 U+2029 and U+0085 into an event's ``data:`` line unescaped. SSE ends lines only
 at CR, LF or CRLF; httpx-sse before 0.4.2 also split on these characters, which
-cut such an event in two and broke its JSON. This pins the ``httpx-sse>=0.4.2``
-floor in ``pyproject.toml``.
+cut such an event in two and broke its JSON. The package's own decoder
+(``_sse.SSEDecoder``) must not; this was first the reason for the
+``httpx-sse>=0.4.2`` floor, when httpx-sse decoded the stream.
 """
 
 from __future__ import annotations
