@@ -216,7 +216,8 @@ class EventStream:
                         self.done = True
                         return
                     yield _decode(event_type, data)
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        # DecodingError: a body whose content-encoding (gzip, ...) breaks mid-way.
+        except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as exc:
             raise _broken(exc, response.request) from exc
         finally:
             response.close()
@@ -243,7 +244,8 @@ class AsyncEventStream:
                         self.done = True
                         return
                     yield _decode(event_type, data)
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        # DecodingError: a body whose content-encoding (gzip, ...) breaks mid-way.
+        except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as exc:
             raise _broken(exc, response.request) from exc
         finally:
             await response.aclose()

@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from langchain_gradient._sse import ServerSentEvent, SSEDecoder
+from langchain_gradient.errors import GradientStreamError
 
 from .fakes import FakeAPI, chunk, sse, text_stream
 
@@ -277,6 +278,33 @@ def test_gzip_encoded_stream(mode: str) -> None:
     body = gzip.compress(sse(text_stream("héllo", " wörld", "!")))
     pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
     assert _stream_text(pieces, mode, **{"content-encoding": "gzip"}) == "héllo wörld!"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_corrupt_gzip_mid_stream_is_a_stream_error_after_the_chunks_received(mode: str) -> None:
+    whole = gzip.compress(sse(text_stream("first", *[f" w{n * 7919 % 10007}" for n in range(400)])))
+    # The first half inflates to complete events; then deflate data is corrupt.
+    cut = len(whole) // 2
+    pieces = [whole[:cut], b"\xff" * 30 + whole[cut + 30 :]]
+    response = httpx.Response(
+        200,
+        headers={"content-type": "text/event-stream", "content-encoding": "gzip"},
+        stream=_Pieces(pieces),
+    )
+    model = FakeAPI(response).model()
+    received: list[str] = []
+
+    async def collect_async() -> None:
+        async for c in model.astream("hi"):
+            received.append(c.text)
+
+    with pytest.raises(GradientStreamError, match="broke off"):
+        if mode == "sync":
+            for c in model.stream("hi"):
+                received.append(c.text)
+        else:
+            asyncio.run(collect_async())
+    assert "".join(received).startswith("first")
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
