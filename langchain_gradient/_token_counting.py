@@ -41,7 +41,7 @@ class Calibration:
     tokens_per_request: int
 
 
-CALIBRATION = Calibration(chars_per_token=2.15, tokens_per_message=0.0, tokens_per_request=23)
+CALIBRATION = Calibration(chars_per_token=2.15, tokens_per_message=0.0, tokens_per_request=22)
 """Fitted by ``python scripts/calibrate_token_counter.py`` (see the README for its error)."""
 
 

@@ -183,9 +183,9 @@ def main() -> int:
         f"{len(samples)} distinct requests: {len(text)} text-only "
         f"(prompt_tokens {min(tokens)}..{max(tokens)}), {len(tools)} with tools"
     )
-    # Fitted on text-only requests: a chat template without tool support (the
-    # llama-server recorder's SmolLM2) leaves tools out of the prompt, so
-    # those requests say nothing about how tools are counted.
+    # Fitted on text-only requests, then checked on the requests with tools:
+    # how a template words its tool preamble varies by model, so tool requests
+    # test the estimate rather than shape it.
     fitted = fit(text)
     print(f"fitted on text-only: {fitted}")
     for label, calibration in (
