@@ -10,6 +10,7 @@ opens a cassette for marked tests only, so the unit tests are untouched.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from pathlib import Path
@@ -79,6 +80,22 @@ def _normalise_ids(payload: Any) -> Any:
     return payload
 
 
+def _normalise_tool_descriptions(payload: Any) -> Any:
+    """Tool descriptions with docstring indentation removed (``inspect.cleandoc``).
+
+    Python 3.13 strips a docstring's common indentation when it compiles it;
+    earlier versions keep it. A tool described by a docstring is therefore
+    sent with or without that indentation depending on the Python that runs
+    the test, which says nothing about the package.
+    """
+    tools = payload.get("tools") if isinstance(payload, dict) else None
+    for tool in tools if isinstance(tools, list) else []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("description"), str):
+            function["description"] = inspect.cleandoc(function["description"])
+    return payload
+
+
 def _body_as_json(request: Request) -> Any:
     body = request.body
     if body is None or body == b"":
@@ -91,9 +108,9 @@ def _body_as_json(request: Request) -> Any:
 
 def gradient_body(r1: Request, r2: Request) -> None:
     """VCR matcher: JSON bodies equal up to key order and random tool-call ids."""
-    left, right = _normalise_ids(_body_as_json(r1)), _normalise_ids(_body_as_json(r2))
+    left, right = (_normalise_tool_descriptions(_normalise_ids(_body_as_json(r))) for r in (r1, r2))
     if left != right:
-        msg = "request bodies differ (after normalising uuid tool-call ids)"
+        msg = "request bodies differ (after normalising uuid tool-call ids and docstring indents)"
         raise AssertionError(msg)
 
 
