@@ -35,6 +35,7 @@ import asyncio
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -104,32 +105,26 @@ class ClientSettings:
 
     def build(self) -> httpx.Client:
         """A new sync client with these settings."""
-        return httpx.Client(
-            timeout=DEFAULT_TIMEOUT,
-            limits=self._limits(),
-            verify=self.verify,
-            proxy=self.proxy,
-            http2=self.http2,
-            trust_env=self.trust_env,
-        )
+        return httpx.Client(**self._client_kwargs())
 
     def build_async(self) -> httpx.AsyncClient:
         """A new async client with these settings."""
-        return httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT,
-            limits=self._limits(),
-            verify=self.verify,
-            proxy=self.proxy,
-            http2=self.http2,
-            trust_env=self.trust_env,
-        )
+        return httpx.AsyncClient(**self._client_kwargs())
 
-    def _limits(self) -> httpx.Limits:
-        return httpx.Limits(
+    def _client_kwargs(self) -> dict[str, Any]:
+        limits = httpx.Limits(
             max_connections=self.max_connections,
             max_keepalive_connections=self.max_keepalive_connections,
             keepalive_expiry=self.keepalive_expiry,
         )
+        return {
+            "timeout": DEFAULT_TIMEOUT,
+            "limits": limits,
+            "verify": self.verify,
+            "proxy": self.proxy,
+            "http2": self.http2,
+            "trust_env": self.trust_env,
+        }
 
 
 DEFAULT_SETTINGS = ClientSettings()

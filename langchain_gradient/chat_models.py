@@ -34,6 +34,7 @@ from langchain_gradient._config import (
 )
 from langchain_gradient._config import decode_json as _decode_body
 from langchain_gradient._config import encode_json as _encode
+from langchain_gradient._lifecycle import PooledClientsLifecycle
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
@@ -84,7 +85,7 @@ class _Prepared(NamedTuple):
     policy: _transport.RetryPolicy
 
 
-class ChatGradient(BaseChatModel):
+class ChatGradient(PooledClientsLifecycle, BaseChatModel):
     """DigitalOcean Gradient serverless inference chat model.
 
     Talks to Gradient's OpenAI-compatible Chat Completions API
@@ -749,48 +750,10 @@ class ChatGradient(BaseChatModel):
         return count_text_tokens(text)
 
     # ------------------------------------------------------------- lifecycle
-
-    def close(self) -> None:
-        """Let go of the connection pools; close none of them.
-
-        The default pools are shared by every instance in the process (see
-        README, "Connections and lifecycle"), so closing one instance must not
-        break the others; ``langchain_gradient.close_shared_clients()`` closes
-        them. Your own ``http_client`` stays open. The instance keeps working.
-        """
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Async `close` (also closes nothing shared)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # Never pickle the key or live clients: the key is read from the
-        # environment again on unpickling, clients are created on first use.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        state["__dict__"] = fields
-        state["__pydantic_private__"] = None
-        return state
+    # close/aclose, context managers and key-free pickling: PooledClientsLifecycle.
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
-        if self.api_key is None:
-            self.api_key = api_key_from_env()()
-        self._clients = _transport.Clients()
         self._prepared_parts = None
 
 

@@ -11,7 +11,6 @@ from typing import Any, Literal, NamedTuple
 import httpx
 from langchain_core.embeddings import Embeddings
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -33,6 +32,7 @@ from langchain_gradient._config import (
     endpoint,
 )
 from langchain_gradient._embeddings_response import check_dimensions, vectors
+from langchain_gradient._lifecycle import PooledClientsLifecycle
 from langchain_gradient._settings import check_settings
 from langchain_gradient.errors import GradientInvalidInputError, GradientMissingAPIKeyError
 
@@ -70,7 +70,7 @@ class _Chunk(NamedTuple):
     body: bytes
 
 
-class GradientEmbeddings(BaseModel, Embeddings):
+class GradientEmbeddings(PooledClientsLifecycle, Embeddings):
     """DigitalOcean Gradient serverless inference embeddings.
 
     Calls Gradient's OpenAI-compatible ``POST {base_url}/embeddings`` with the
@@ -291,49 +291,6 @@ class GradientEmbeddings(BaseModel, Embeddings):
             yield bar.update
         finally:
             bar.close()
-
-    # ------------------------------------------------------------- lifecycle
-
-    def close(self) -> None:
-        """Let go of the connection pools; close none of them.
-
-        The default pools are shared with every ``ChatGradient`` and
-        ``GradientEmbeddings`` in the process, so closing one instance must not
-        break the others; ``langchain_gradient.close_shared_clients()`` closes
-        them. Your own ``http_client`` stays open. The instance keeps working.
-        """
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Async `close` (also closes nothing shared)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # As ChatGradient: never pickle the key or live clients.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        state["__dict__"] = fields
-        state["__pydantic_private__"] = None
-        return state
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        if self.api_key is None:
-            self.api_key = api_key_from_env()()
-        self._clients = _transport.Clients()
 
 
 # ------------------------------------------------------------------ checks

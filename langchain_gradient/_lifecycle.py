@@ -1,0 +1,73 @@
+"""Closing, context managers and pickling, the same for every model class here.
+
+`ChatGradient` and `GradientEmbeddings` both borrow the process-wide pools of
+`langchain_gradient._clients` (or the user's own clients) through a
+`_transport.Clients`, and both keep their key out of pickles. This mixin holds
+that behaviour once, as a field-less pydantic base the two classes share.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from typing_extensions import Self
+
+from langchain_gradient import _transport
+from langchain_gradient._config import api_key_from_env
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+__all__ = ["PooledClientsLifecycle"]
+
+
+class PooledClientsLifecycle(BaseModel):
+    """``close``/``aclose``, ``with``/``async with``, and key-free pickling."""
+
+    if TYPE_CHECKING:
+        api_key: SecretStr | None
+        _clients: _transport.Clients
+
+    def close(self) -> None:
+        """Let go of the connection pools; close none of them.
+
+        The default pools are shared by every ``ChatGradient`` and
+        ``GradientEmbeddings`` in the process (see README, "Connections and
+        lifecycle"), so closing one instance must not break the others;
+        ``langchain_gradient.close_shared_clients()`` closes them. Your own
+        ``http_client`` stays open. The instance keeps working.
+        """
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Async `close` (also closes nothing shared)."""
+        await self._clients.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Never pickle the key or live clients: the key is read from the
+        # environment again on unpickling, clients are created on first use.
+        state = super().__getstate__()
+        fields = dict(state["__dict__"])
+        fields.update(api_key=None, http_client=None, http_async_client=None)
+        state["__dict__"] = fields
+        state["__pydantic_private__"] = None
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        if self.api_key is None:
+            self.api_key = api_key_from_env()()
+        self._clients = _transport.Clients()
