@@ -17,7 +17,7 @@ as they are.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
@@ -48,6 +48,15 @@ def refusal_of(message: AIMessage) -> str | None:
     return refusal if isinstance(refusal, str) and refusal else None
 
 
+def _refusal_block(refusal: str, index: str | None = None) -> types.ContentBlock:
+    # Core's ContentBlock union has RefusalContentBlock only from 1.7.5; the
+    # block itself is the same dict on every core, so it is cast, not rebuilt.
+    block: dict[str, str] = {"type": "refusal", "refusal": refusal}
+    if index is not None:
+        block["index"] = index
+    return cast("types.ContentBlock", block)
+
+
 def translate_content(message: AIMessage) -> list[types.ContentBlock]:
     """Standard blocks of a complete Gradient reply: reasoning, text, tool calls.
 
@@ -61,8 +70,7 @@ def translate_content(message: AIMessage) -> list[types.ContentBlock]:
     if (reasoning := _reasoning(message)) is not None:
         blocks.append({"type": "reasoning", "reasoning": reasoning})
     if (refusal := refusal_of(message)) is not None:
-        # Core has a RefusalContentBlock type only from 1.7.5; the dict is the same on all.
-        blocks.append({"type": "refusal", "refusal": refusal})
+        blocks.append(_refusal_block(refusal))
     if message.content:
         blocks.append({"type": "text", "text": message.content})
     blocks.extend(
@@ -89,7 +97,7 @@ def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
     if (reasoning := _reasoning(chunk)) is not None:
         blocks.append({"type": "reasoning", "reasoning": reasoning, "index": REASONING_INDEX})
     if (refusal := refusal_of(chunk)) is not None:
-        blocks.append({"type": "refusal", "refusal": refusal, "index": REFUSAL_INDEX})
+        blocks.append(_refusal_block(refusal, REFUSAL_INDEX))
     if chunk.content:
         blocks.append({"type": "text", "text": chunk.content, "index": TEXT_INDEX})
     if chunk.chunk_position == "last":

@@ -32,11 +32,14 @@ from langchain_core.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from langchain_core.exceptions import ModelRefusalError as _RefusalBase
     from langchain_core.messages import BaseMessage
+
+    # Typed the same on every supported core (ModelRefusalError exists only
+    # from langchain-core 1.7.5): the static type promises a ModelError.
+    _RefusalBase = ModelError
 else:
-    # ModelRefusalError exists from langchain-core 1.7.5; on older cores the
-    # refusal error is a plain ModelError.
+    # At run time it is core's ModelRefusalError where core has one; on older
+    # cores the refusal error is a plain ModelError.
     _RefusalBase = getattr(_core_exceptions, "ModelRefusalError", ModelError)
 
 __all__ = [
