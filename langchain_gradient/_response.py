@@ -329,7 +329,7 @@ class StreamMapper:
         raw_calls = delta.get("tool_calls")
         if not raw_calls:
             return text_chunk(text) if text else None
-        call_chunks = self._tool_call_chunks(raw_calls)
+        call_chunks = self._continued_arguments(raw_calls) or self._tool_call_chunks(raw_calls)
         if not call_chunks:
             return text_chunk(text) if text else None
         message = AIMessageChunk(content=text, tool_call_chunks=call_chunks)
@@ -337,6 +337,33 @@ class StreamMapper:
         # (core's validators read only its "output_version", never set here).
         message.response_metadata = {"model_provider": MODEL_PROVIDER}
         return generation_chunk(message)
+
+    def _continued_arguments(self, raw_calls: Any) -> list[ToolCallChunk] | None:
+        """The chunk of a fragment that only continues a call's arguments, else ``None``.
+
+        The usual tool-call fragment (``{"index": 0, "function": {"arguments":
+        "..."}}``) belongs to a call already seen at that index, whose id went
+        out and whose arguments already flow: `_tool_call_chunks` would reach
+        the same chunk through every one of its checks.
+        """
+        if type(raw_calls) is not list or len(raw_calls) != 1:
+            return None
+        raw = raw_calls[0]
+        if type(raw) is not dict or raw.get("id") is not None:
+            return None
+        function, wire = raw.get("function"), raw.get("index")
+        if type(function) is not dict or type(wire) is not int or function.get("name") is not None:
+            return None
+        index = self._wire_index.get(wire)
+        fragment = function.get("arguments")
+        if index is None or type(fragment) is not str or not fragment:
+            return None
+        call = self._calls[index]
+        if not (call["flowing"] and call["id_sent"]):
+            return None
+        call["text"].append(fragment)
+        self._last_call = index
+        return [tool_call_chunk(name=None, args=fragment, id=None, index=index)]
 
     def finish(self) -> ChatGenerationChunk | None:
         """The closing chunk, if one is needed.

@@ -151,6 +151,12 @@ def test_common_events_take_the_fast_path() -> None:
     assert mapper._simple_delta(tool) is not None
     assert mapper._simple_delta(finish) is None
     assert mapper._simple_delta({**text, "usage": {"prompt_tokens": 1}}) is None
+    opening = [{"index": 0, "id": "call_1", "function": {"name": "f", "arguments": "{"}}]
+    assert mapper._continued_arguments(opening) is None  # a new call: the general path
+    mapper.map({"choices": [{"delta": {"tool_calls": opening}}]})
+    assert mapper._continued_arguments(tool["choices"][0]["delta"]["tool_calls"]) == [
+        {"name": None, "args": "{", "id": None, "index": 0, "type": "tool_call_chunk"}
+    ]
 
 
 def test_text_chunks_share_no_containers() -> None:
