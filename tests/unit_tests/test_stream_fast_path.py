@@ -126,6 +126,25 @@ plain_events = st.fixed_dictionaries(
 """Events as servers send them, mostly fast-path material, in any order."""
 
 
+continuations = st.builds(
+    lambda index, piece: {
+        "choices": [{"delta": {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}}]
+    },
+    st.integers(min_value=0, max_value=1),
+    pieces,
+)
+tool_streams = st.lists(
+    plain_events | continuations | continuations | continuations, min_size=2, max_size=16
+)
+"""Streams rich in the usual fragments: arguments continuing a call by index."""
+
+
+@PROFILE
+@given(stream=tool_streams)
+def test_tool_call_streams_map_the_same_on_both_paths(stream: list[Any]) -> None:
+    _check_equal(stream)
+
+
 @PROFILE
 @given(stream=st.lists(plain_events, min_size=1, max_size=12))
 def test_plausible_streams_map_the_same_on_both_paths(stream: list[Any]) -> None:
@@ -142,7 +161,10 @@ def test_common_events_take_the_fast_path() -> None:
     """The fast path is really taken for text and tool fragments (else this file tests nothing)."""
     mapper = StreamMapper("m")
     first = {"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant"}}]}
-    text = {"id": "c1", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}
+    text = {
+        "id": "c1",
+        "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}],
+    }
     tool = {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{"}}]}}]}
     finish = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
     assert mapper._simple_delta(first) is not None  # eligible, but the first event seeds the fields
