@@ -1,30 +1,35 @@
 """Streamed chunks built from a validated template instead of validated anew.
 
-A stream of 2,000 text pieces builds 2,000 `AIMessageChunk` and 2,000
-`ChatGenerationChunk` objects; their pydantic validation (and core's
-validators, which have nothing to do for a text-only chunk) is most of the
-adapter's cost per chunk. The chunks of a stream differ only in their text, so
-one chunk is validated the ordinary way (the template) and the others are
-copies of it with the text set and fresh containers: the same field values,
-the same ``model_fields_set``, equal (``==``) to a validated chunk.
+A stream of 2,000 pieces builds 2,000 `AIMessageChunk` and 2,000
+`ChatGenerationChunk` objects, and their pydantic validation is most of the
+adapter's own cost per chunk. The chunks of a stream differ only in their text
+and tool-call fragments, so one chunk is validated the ordinary way (the
+template) and the others are copies of it with those fields set and fresh
+containers: the same field values, the same ``model_fields_set``, equal
+(``==``) to a validated chunk. For fragments, core's own after-validators run
+on the copy, as validation would run them (they derive ``tool_calls``).
 
-The copies skip validation, so the template is checked once against ordinary
-construction; if a langchain-core version builds chunks differently (a new
-field, a validator that depends on the text), the check fails and every chunk
-is validated as before. A property test compares both ways on generated streams.
+The copies skip validation, so the templates are checked once, on first use,
+against ordinary construction (text and fragment probes), and core's list of
+validators must be the one known here. If a langchain-core version builds
+chunks differently, the check fails and every chunk is validated as before.
+A property test compares both ways on generated streams.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessageChunk
+from langchain_core.messages import AIMessageChunk, ToolCallChunk
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import BaseModel
 
 from langchain_gradient._compat import MODEL_PROVIDER
 
-__all__ = ["generation_chunk", "text_chunk"]
+__all__ = ["text_chunk", "tool_chunk"]
+
 
 class _Template:
     """A validated instance whose copies differ in the fields given to `make`."""
@@ -87,15 +92,45 @@ def _same(copy: BaseModel, validated: BaseModel) -> bool:
     )
 
 
+def _validated_tool_chunk(text: str, call_chunks: list[ToolCallChunk]) -> AIMessageChunk:
+    message = AIMessageChunk(content=text, tool_call_chunks=call_chunks)
+    message.response_metadata = {"model_provider": MODEL_PROVIDER}
+    return message
+
+
+def _after_validators() -> list[Callable[[AIMessageChunk], Any]] | None:
+    """Core's after-validators of `AIMessageChunk`, in order; ``None`` if there is more.
+
+    Copies with tool-call fragments run them (core derives ``tool_calls`` from
+    the fragments there). Its one before-validator only rebuilds fragments that
+    `tool_call_chunk` already built; any other validator makes copies unsafe.
+    """
+    decorators = AIMessageChunk.__pydantic_decorators__
+    if decorators.field_validators or decorators.validators or decorators.root_validators:
+        return None
+    after = []
+    for name, decorator in decorators.model_validators.items():
+        if decorator.info.mode == "after":
+            after.append(decorator.func)
+        elif name != "_backwards_compat_tool_calls":
+            return None
+    return after
+
+
+_PROBE_CALLS = (
+    [tool_call_chunk(name="f", args='{"a": "x', id="call_1", index=0)],
+    [tool_call_chunk(name=None, args='1, "b": [', id=None, index=0)],
+    [tool_call_chunk(name=None, args="}", id=None, index=1)],
+)
+
+
 class _Factory:
     """Templates for the two chunk types, checked before first use."""
 
     def __init__(self) -> None:
         message = _validated_text_chunk("")
         self.message = _Template(message, given=("content", "response_metadata"))
-        self.generation = _Template(
-            _validated_generation_chunk(message), given=("message", "text")
-        )
+        self.generation = _Template(_validated_generation_chunk(message), given=("message", "text"))
         probe = "probe \u2028 text"
         self.ok = (
             self.message.usable()
@@ -106,6 +141,19 @@ class _Factory:
                 _validated_generation_chunk(_validated_text_chunk(probe)),
             )
         )
+        self.after = _after_validators() if self.ok else None
+        if self.after is not None and not all(
+            _same(self.tool(probe, list(calls)), _validated_tool_chunk(probe, list(calls)))
+            for calls in _PROBE_CALLS
+        ):
+            self.after = None
+
+    def tool(self, text: str, call_chunks: list[ToolCallChunk]) -> AIMessageChunk:
+        message = self.text(text)
+        message.tool_call_chunks = call_chunks
+        for validator in self.after or ():
+            validator(message)
+        return message
 
     def text(self, text: str) -> AIMessageChunk:
         message: AIMessageChunk = self.message.make(
@@ -141,9 +189,13 @@ def text_chunk(text: str) -> ChatGenerationChunk:
     return factory.wrap(factory.text(text))
 
 
-def generation_chunk(message: AIMessageChunk) -> ChatGenerationChunk:
-    """``ChatGenerationChunk(message=message)`` for a chunk whose content is a string."""
+def tool_chunk(text: str, call_chunks: list[ToolCallChunk]) -> ChatGenerationChunk:
+    """The chunk of tool-call fragments (and text), as the mapper would validate it.
+
+    Core's own after-validators derive ``tool_calls`` / ``invalid_tool_calls``
+    from the fragments, exactly as validation would.
+    """
     factory = _get_factory()
-    if not factory.ok or not isinstance(message.content, str):
-        return _validated_generation_chunk(message)
-    return factory.wrap(message)
+    if factory.after is None:
+        return _validated_generation_chunk(_validated_tool_chunk(text, call_chunks))
+    return factory.wrap(factory.tool(text, call_chunks))

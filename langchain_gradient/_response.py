@@ -22,7 +22,7 @@ from langchain_core.messages.ai import UsageMetadata, subtract_usage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_gradient._chunks import generation_chunk, text_chunk
+from langchain_gradient._chunks import text_chunk, tool_chunk
 from langchain_gradient._compat import MODEL_PROVIDER
 from langchain_gradient._tool_calls import (
     arguments_text,
@@ -319,9 +319,7 @@ class StreamMapper:
         """What the general path makes of a `_simple_delta` event, with fewer steps.
 
         A property test checks the two paths give equal chunks on generated
-        streams. Text-only chunks are copies of a validated template
-        (`_chunks`); chunks with tool-call fragments are validated as usual,
-        since core derives their ``tool_calls`` from the fragments.
+        streams. Chunks are copies of a validated template (`_chunks`).
         """
         if self._missing:
             self._remember_response_fields(event)
@@ -332,11 +330,7 @@ class StreamMapper:
         call_chunks = self._continued_arguments(raw_calls) or self._tool_call_chunks(raw_calls)
         if not call_chunks:
             return text_chunk(text) if text else None
-        message = AIMessageChunk(content=text, tool_call_chunks=call_chunks)
-        # Assigned rather than passed: the same dict, without a validation pass
-        # (core's validators read only its "output_version", never set here).
-        message.response_metadata = {"model_provider": MODEL_PROVIDER}
-        return generation_chunk(message)
+        return tool_chunk(text, call_chunks)
 
     def _continued_arguments(self, raw_calls: Any) -> list[ToolCallChunk] | None:
         """The chunk of a fragment that only continues a call's arguments, else ``None``.

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_gradient import _chunks
@@ -35,7 +36,7 @@ class GeneralOnly(StreamMapper):
 
 
 def _run(mapper: StreamMapper, stream: list[Any]) -> list[Any]:
-    """Every outcome of mapping ``stream``: chunks, ``None``s, then the closing chunk or the error."""
+    """What mapping ``stream`` gives: chunks and ``None``s, then the closing chunk or error."""
     out: list[Any] = []
     try:
         out.extend(mapper.map(event) for event in stream)
@@ -215,3 +216,18 @@ def test_a_template_core_would_build_differently_is_not_used(
     assert not _chunks._get_factory().ok
     assert chunk.message.additional_kwargs == {"length": 4}
     assert json.loads(json.dumps(chunk.message.response_metadata)) == {"model_provider": "gradient"}
+
+
+def test_unknown_core_validators_mean_validated_tool_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A core whose chunk validators are not the known ones gets validated fragment chunks."""
+    monkeypatch.setattr(_chunks, "_factory", None)
+    monkeypatch.setattr(_chunks, "_after_validators", lambda: None)
+    calls = [tool_call_chunk(name="f", args='{"a": 1', id="call_1", index=0)]
+    chunk = _chunks.tool_chunk("", calls)
+    assert _chunks._get_factory().after is None
+    assert chunk.message.tool_calls == [
+        {"name": "f", "args": {"a": 1}, "id": "call_1", "type": "tool_call"}
+    ]
+    assert chunk == ChatGenerationChunk(message=_chunks._validated_tool_chunk("", calls))
