@@ -12,7 +12,12 @@ peers that are installed: the official langchain-gradient 1.0.0
 (``python -m benchmarks.official`` installs it beside the project) and ChatOpenAI
 (``pip install langchain-openai``).
 
-Everything runs in one process against `benchmarks.server` (started in its
+The ``instance`` scenarios build a model per call (plainly, and through
+``configurable_fields``) against the same server over HTTPS, in a process of
+their own (`benchmarks.new_instance`), so the TLS handshake that a pool saves
+shows; their ratios are against one reused floor instance.
+
+Everything else runs in one process against `benchmarks.server` (started in its
 own process, whose CPU share is reported so a saturated server shows).
 Contenders are interleaved within every trial (the order rotates from trial to
 trial) and each cell is the median over trials, so slow drift on a shared
@@ -32,6 +37,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -85,6 +91,8 @@ class Settings:
     streams: int
     tool_streams: int
     import_reps: int
+    instance_calls: int = 50
+    """Calls per row and trial of the HTTPS new-instance scenario."""
     memory_calls: int = MEMORY_CALLS
     memory_contenders: tuple[str, ...] | None = None
     """Who gets the (slow, tracemalloc) memory scenario; ``None`` = everyone."""
@@ -100,7 +108,13 @@ QUICK = Settings(
     memory_contenders=("LangChain floor", "ChatGradient"),
 )
 FULL = Settings(
-    trials=9, concurrent_trials=7, invoke_calls=300, streams=2, tool_streams=5, import_reps=9
+    trials=9,
+    concurrent_trials=7,
+    invoke_calls=300,
+    streams=2,
+    tool_streams=5,
+    import_reps=9,
+    instance_calls=100,
 )
 
 
@@ -309,6 +323,73 @@ def bench_import(contenders: list[Any], settings: Settings) -> Scenario:
     return scenario
 
 
+INSTANCE_ROWS = {
+    "HTTPS invoke, one instance": {
+        FLOOR: "floor reused",
+        "ChatGradient": "reused",
+        "ChatOpenAI": "ChatOpenAI reused",
+    },
+    "HTTPS invoke, new instance per call": {
+        FLOOR: "floor reused",
+        "ChatGradient": "fresh",
+        OFFICIAL: "official fresh",
+        "ChatOpenAI": "ChatOpenAI fresh",
+    },
+    "HTTPS invoke, configurable_fields per call": {
+        FLOOR: "floor reused",
+        "ChatGradient": "configurable",
+        "ChatOpenAI": "ChatOpenAI configurable",
+    },
+}
+"""Scenario -> contender -> row of `benchmarks.new_instance` (the floor: one reused instance)."""
+
+
+def bench_new_instance(names: list[str], settings: Settings) -> list[Scenario]:
+    """A model per call over HTTPS (`benchmarks.new_instance`, in its own process).
+
+    Its own process, because it trusts a throwaway CA through ``SSL_CERT_FILE``,
+    which clients read when they are built, and this process's pools already
+    exist. Every ratio is against one reused floor instance on the same server,
+    so a contender that opens a TLS connection per call shows the handshake.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "instances.json"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.new_instance",
+                "--calls",
+                str(settings.instance_calls),
+                "--rounds",
+                str(settings.trials),
+                "--json",
+                str(out),
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        rows = json.loads(out.read_text())
+    scenarios = []
+    for name, mapping in INSTANCE_ROWS.items():
+        scenario = Scenario(name, "µs/call")
+        conns = []
+        for who, row in mapping.items():
+            if who not in names or row not in rows:
+                continue
+            scenario.samples[who] = rows[row]["cpu_us"]
+            scenario.wall[who] = rows[row]["wall_us"]
+            if who != FLOOR:
+                conns.append(f"{who} {rows[row]['connections_per_100_calls']:.0f}")
+        scenario.note = (
+            "ratio to one reused floor instance over the same HTTPS loopback server; "
+            "new TLS connections per 100 calls: " + ", ".join(conns)
+        )
+        scenarios.append(scenario)
+    return scenarios
+
+
 def bench_memory(contenders: list[Any], settings: Settings) -> Scenario:
     scenario = Scenario(f"memory growth over {settings.memory_calls:,} invokes", "KiB")
     scenario.note = (
@@ -452,6 +533,8 @@ def run_once(args: argparse.Namespace, settings: Settings) -> tuple[list[Scenari
             )
         if "concurrent" in args.scenarios:
             scenarios.append(bench_concurrent(server, contenders, settings))
+        if "instance" in args.scenarios:
+            scenarios.extend(bench_new_instance([c.name for c in contenders], settings))
         if "import" in args.scenarios:
             scenarios.append(bench_import(contenders, settings))
         if "memory" in args.scenarios:
@@ -521,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios",
         nargs="*",
-        default=["invoke", "stream", "tool", "concurrent", "import", "memory"],
+        default=["invoke", "stream", "tool", "concurrent", "instance", "import", "memory"],
     )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL

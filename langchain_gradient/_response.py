@@ -22,6 +22,7 @@ from langchain_core.messages.ai import UsageMetadata, subtract_usage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from langchain_gradient._chunks import text_chunk, tool_chunk
 from langchain_gradient._compat import MODEL_PROVIDER
 from langchain_gradient._tool_calls import (
     arguments_text,
@@ -173,6 +174,7 @@ class StreamMapper:
         "_calls",
         "_emitted",
         "_last_call",
+        "_missing",
         "_requested_model",
         "_seed",
         "_usage_sent",
@@ -185,6 +187,8 @@ class StreamMapper:
         self._requested_model = requested_model
         self.body: dict[str, Any] = {}
         """The response-level fields seen so far (the first value of each wins)."""
+        self._missing: tuple[str, ...] = _STREAM_FIELDS
+        """The response-level fields with no value yet."""
         self._calls: list[dict[str, Any]] = []
         self._wire_index: dict[int, int] = {}
         self._last_call: int | None = None
@@ -206,6 +210,8 @@ class StreamMapper:
         if event.get("error"):
             msg = f"the server reported an error mid-stream: {quote(event['error'])}"
             raise GradientStreamError(msg)
+        if self.body and (delta := self._simple_delta(event)) is not None:
+            return self._simple_chunk(event, delta)
         first = not self.body
         self._remember_response_fields(event)
         if first:
@@ -278,6 +284,81 @@ class StreamMapper:
             return ChatGenerationChunk(message=message)
         return ChatGenerationChunk(message=message, generation_info=info)
 
+    def _simple_delta(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """The delta of an event the fast path may map, else ``None``.
+
+        Most events of a stream carry one piece of text or one tool-call
+        fragment and nothing else: no ``finish_reason``, logprobs, usage,
+        reasoning or refusal. Only reads the event; the first event of a
+        stream (it seeds the response fields) always takes the general path.
+        """
+        choices = event.get("choices")
+        if type(choices) is not list or not choices:
+            return None
+        choice = choices[0]
+        if type(choice) is not dict:
+            return None
+        delta = choice.get("delta")
+        if type(delta) is not dict:
+            return None
+        content = delta.get("content")
+        if (
+            (content is not None and type(content) is not str)
+            or choice.get("finish_reason")
+            or choice.get("logprobs") is not None
+            or event.get("usage") is not None
+            or delta.get("reasoning_content")
+            or delta.get("refusal")
+        ):
+            return None
+        return delta
+
+    def _simple_chunk(
+        self, event: dict[str, Any], delta: dict[str, Any]
+    ) -> ChatGenerationChunk | None:
+        """What the general path makes of a `_simple_delta` event, with fewer steps.
+
+        A property test checks the two paths give equal chunks on generated
+        streams. Chunks are copies of a validated template (`_chunks`).
+        """
+        if self._missing:
+            self._remember_response_fields(event)
+        text = delta.get("content") or ""
+        raw_calls = delta.get("tool_calls")
+        if not raw_calls:
+            return text_chunk(text) if text else None
+        call_chunks = self._continued_arguments(raw_calls) or self._tool_call_chunks(raw_calls)
+        if not call_chunks:
+            return text_chunk(text) if text else None
+        return tool_chunk(text, call_chunks)
+
+    def _continued_arguments(self, raw_calls: Any) -> list[ToolCallChunk] | None:
+        """The chunk of a fragment that only continues a call's arguments, else ``None``.
+
+        The usual tool-call fragment (``{"index": 0, "function": {"arguments":
+        "..."}}``) belongs to a call already seen at that index, whose id went
+        out and whose arguments already flow: `_tool_call_chunks` would reach
+        the same chunk through every one of its checks.
+        """
+        if type(raw_calls) is not list or len(raw_calls) != 1:
+            return None
+        raw = raw_calls[0]
+        if type(raw) is not dict or raw.get("id") is not None:
+            return None
+        function, wire = raw.get("function"), raw.get("index")
+        if type(function) is not dict or type(wire) is not int or function.get("name") is not None:
+            return None
+        index = self._wire_index.get(wire)
+        fragment = function.get("arguments")
+        if index is None or type(fragment) is not str or not fragment:
+            return None
+        call = self._calls[index]
+        if not (call["flowing"] and call["id_sent"]):
+            return None
+        call["text"].append(fragment)
+        self._last_call = index
+        return [tool_call_chunk(name=None, args=fragment, id=None, index=index)]
+
     def finish(self) -> ChatGenerationChunk | None:
         """The closing chunk, if one is needed.
 
@@ -322,9 +403,12 @@ class StreamMapper:
         Servers differ in which events carry them (the first, the last, all).
         """
         body = self.body
-        for key in _STREAM_FIELDS:
-            if body.get(key) in (None, ""):
-                body[key] = event.get(key)
+        missing = []
+        for key in self._missing:  # the fields with no value yet
+            value = body[key] = event.get(key)
+            if value is None or value == "":
+                missing.append(key)
+        self._missing = tuple(missing)
 
     def _unsent_metadata(self) -> dict[str, Any]:
         """Response fields (model_name, id, ...) not emitted yet; marks them emitted."""
