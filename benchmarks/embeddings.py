@@ -33,19 +33,17 @@ import json
 import re
 import struct
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks.server import _Connection, _json, _response
+from benchmarks.spawn import spawn_server
 from langchain_gradient import GradientEmbeddings
 from langchain_gradient._embeddings_response import vectors
 
-ROOT = Path(__file__).resolve().parent.parent
 MODEL = "bench-embedding-model"
 API_KEY = "bench-key-not-secret"
 DIMENSIONS = 1024
@@ -116,18 +114,8 @@ class Server:
     """The embeddings server in a subprocess."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.embeddings", "--serve"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().split()
-        if not line or line[0] != "READY":
-            self.proc.kill()
-            raise RuntimeError("embeddings benchmark server did not start")
-        self.base_url = f"http://127.0.0.1:{line[1]}/v1"
+        self.proc, port = spawn_server("benchmarks.embeddings", "--serve")
+        self.base_url = f"http://127.0.0.1:{port}/v1"
 
     def close(self) -> None:
         self.proc.terminate()

@@ -38,7 +38,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,9 +50,9 @@ from langchain_core.runnables import ConfigurableField
 from benchmarks.contenders import FloorChat
 from benchmarks.official import load as load_official
 from benchmarks.server import MODEL
+from benchmarks.spawn import spawn_server
 from langchain_gradient import ChatGradient, close_shared_clients
 
-ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "bench-key-not-secret"
 PROMPT = "bench:chat:0"
 
@@ -71,27 +70,10 @@ class TlsServer:
         cert.private_key_pem.write_to_path(str(keyfile))
         self.ca_file = folder / "ca.pem"
         ca.cert_pem.write_to_path(str(self.ca_file))
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.server",
-                "--certfile",
-                str(certfile),
-                "--keyfile",
-                str(keyfile),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
+        self.proc, port = spawn_server(
+            "benchmarks.server", "--certfile", str(certfile), "--keyfile", str(keyfile)
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().split()
-        if not line or line[0] != "READY":
-            self.proc.kill()
-            msg = "benchmark server did not start"
-            raise RuntimeError(msg)
-        self.root = f"https://127.0.0.1:{line[1]}"
+        self.root = f"https://127.0.0.1:{port}"
         self.base_url = self.root + "/v1"
         self._stats = httpx.Client(verify=str(self.ca_file))
 

@@ -57,6 +57,7 @@ import httpx  # noqa: E402
 
 from benchmarks.contenders import OFFICIAL, make_contenders  # noqa: E402
 from benchmarks.official import DEST as OFFICIAL_DEST  # noqa: E402
+from benchmarks.spawn import spawn_server  # noqa: E402
 
 FLOOR = "LangChain floor"
 TIMES = "\u00d7"
@@ -164,18 +165,8 @@ class Server:
     """`benchmarks.server` in a subprocess."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.server"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().split()
-        if not line or line[0] != "READY":
-            self.proc.kill()
-            raise RuntimeError("benchmark server did not start")
-        self.root = f"http://127.0.0.1:{line[1]}"
+        self.proc, port = spawn_server("benchmarks.server")
+        self.root = f"http://127.0.0.1:{port}"
         self.base_url = self.root + "/v1"
         self._stats = httpx.Client()
 
