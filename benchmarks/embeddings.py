@@ -32,7 +32,6 @@ import gc
 import json
 import re
 import struct
-import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +39,7 @@ from typing import Any
 import httpx
 
 from benchmarks.server import _Connection, _json, _response
-from benchmarks.spawn import spawn_server
+from benchmarks.spawn import spawn_server, stop_server
 from langchain_gradient import GradientEmbeddings
 from langchain_gradient._embeddings_response import vectors
 
@@ -118,11 +117,7 @@ class Server:
         self.base_url = f"http://127.0.0.1:{port}/v1"
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_server(self.proc)
 
 
 # ------------------------------------------------------------- contenders

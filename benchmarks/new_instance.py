@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -50,7 +49,7 @@ from langchain_core.runnables import ConfigurableField
 from benchmarks.contenders import FloorChat
 from benchmarks.official import load as load_official
 from benchmarks.server import MODEL
-from benchmarks.spawn import spawn_server
+from benchmarks.spawn import spawn_server, stop_server
 from langchain_gradient import ChatGradient, close_shared_clients
 
 API_KEY = "bench-key-not-secret"
@@ -82,11 +81,7 @@ class TlsServer:
 
     def close(self) -> None:
         self._stats.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_server(self.proc)
 
 
 def _gradient(base_url: str, **kwargs: Any) -> ChatGradient:

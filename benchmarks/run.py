@@ -57,7 +57,7 @@ import httpx  # noqa: E402
 
 from benchmarks.contenders import OFFICIAL, make_contenders  # noqa: E402
 from benchmarks.official import DEST as OFFICIAL_DEST  # noqa: E402
-from benchmarks.spawn import spawn_server  # noqa: E402
+from benchmarks.spawn import spawn_server, stop_server  # noqa: E402
 
 FLOOR = "LangChain floor"
 TIMES = "\u00d7"
@@ -175,11 +175,7 @@ class Server:
 
     def close(self) -> None:
         self._stats.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_server(self.proc)
 
 
 class CpuShare:

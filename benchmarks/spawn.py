@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["spawn_server"]
+__all__ = ["spawn_server", "stop_server"]
 
 
 def spawn_server(module: str, *args: str) -> tuple[subprocess.Popen[str], int]:
@@ -27,3 +27,12 @@ def spawn_server(module: str, *args: str) -> tuple[subprocess.Popen[str], int]:
         msg = f"{module} did not start"
         raise RuntimeError(msg)
     return proc, int(line[1])
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    """Stop a server started by `spawn_server` (killed if it lingers past 5 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
