@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
+
+from langchain_gradient import ChatGradient
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 RECORDING_FILE = CASSETTES / "recording.json"
@@ -52,3 +55,22 @@ EMBEDDING_MODEL = _SETTINGS["embedding_model"]
 API_KEY = os.environ.get("DIGITALOCEAN_INFERENCE_KEY") or "not-a-real-key"
 LOCAL = SOURCE == LLAMA_SERVER
 """Recorded against the local llama-server (see scripts/record-cassettes), not live Gradient."""
+
+
+def recorded_chat_model(default_max_tokens: int, **overrides: Any) -> ChatGradient:
+    """A ChatGradient for the recorded server: deterministic, bounded replies.
+
+    ``overrides`` replace any of these, ``max_completion_tokens`` included.
+    The timeout only matters while recording (a CPU-bound local model is
+    slow); it is not part of the request body, so replay is unaffected.
+    """
+    params: dict[str, Any] = {
+        "model": MODEL,
+        "base_url": BASE_URL,
+        "api_key": API_KEY,
+        "temperature": 0,
+        "max_completion_tokens": default_max_tokens,
+        "timeout": 600,
+    }
+    params.update(overrides)
+    return ChatGradient(**params)

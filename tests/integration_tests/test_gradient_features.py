@@ -25,22 +25,13 @@ from typing_extensions import TypedDict
 
 from langchain_gradient import ChatGradient
 from langchain_gradient.errors import GradientBadRequestError, GradientStatusError
-from tests.integration_tests._recording import API_KEY, BASE_URL, LOCAL, MODEL
+from tests.integration_tests._recording import LOCAL, recorded_chat_model
 
 pytestmark = pytest.mark.vcr
 
 
 def _model(**overrides: Any) -> ChatGradient:
-    params: dict[str, Any] = {
-        "model": MODEL,
-        "base_url": BASE_URL,
-        "api_key": API_KEY,
-        "temperature": 0,
-        "max_completion_tokens": 64,
-        "timeout": 600,
-    }
-    params.update(overrides)
-    return ChatGradient(**params)
+    return recorded_chat_model(64, **overrides)
 
 
 class City(BaseModel):

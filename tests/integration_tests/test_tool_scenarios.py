@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.tools import tool
 
 from langchain_gradient import ChatGradient
-from tests.integration_tests._recording import API_KEY, BASE_URL, MODEL
+from tests.integration_tests._recording import recorded_chat_model
 
 pytestmark = pytest.mark.vcr
 
@@ -42,16 +42,7 @@ TOOLS = [get_weather, get_population]
 
 
 def _model(**overrides: Any) -> ChatGradient:
-    params: dict[str, Any] = {
-        "model": MODEL,
-        "base_url": BASE_URL,
-        "api_key": API_KEY,
-        "temperature": 0,
-        "max_completion_tokens": 96,
-        "timeout": 600,
-    }
-    params.update(overrides)
-    return ChatGradient(**params)
+    return recorded_chat_model(96, **overrides)
 
 
 _THOUSANDS_SEPARATOR = re.compile(r"(?<=\d)[,. \u202f](?=\d{3}\b)")
