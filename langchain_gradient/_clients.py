@@ -23,6 +23,10 @@ What is shared, and what is not:
 - Shared clients live until the process exits or `close_shared_clients` /
   `aclose_shared_clients` is called; a later call simply opens a new one.
   Closing one model instance never closes them (other instances use them).
+- Shared clients keep no cookies (`_NoCookies`): instances with different API
+  keys share them, so a cookie a server set on one key's response must not
+  ride on another key's request. Gradient's API authenticates by bearer token
+  and sets no cookies; a client you pass in keeps its own jar.
 
 Other modules get a client through `shared_client` / `shared_async_client`
 (or the per-instance `langchain_gradient._transport.Clients`, which also
@@ -35,6 +39,7 @@ import asyncio
 import os
 import threading
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie, CookieJar
 from typing import Any
 
 import httpx
@@ -124,10 +129,23 @@ class ClientSettings:
             "proxy": self.proxy,
             "http2": self.http2,
             "trust_env": self.trust_env,
+            "cookies": _NoCookies(),
         }
 
 
 DEFAULT_SETTINGS = ClientSettings()
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that stores nothing: shared clients serve many API keys."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        """Ignore ``Set-Cookie`` (the standard jar would store it for every later request)."""
+        return
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Store nothing."""
+        return
 
 
 @dataclass

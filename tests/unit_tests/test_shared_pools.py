@@ -283,3 +283,32 @@ def test_200_concurrent_calls_fill_the_shared_pool_without_a_bottleneck(fresh: b
         assert server.gate_opened_with == limit
         assert server.peak_in_flight == limit
         assert server.wait_until_idle()
+
+
+# ------------------------------------------- cookies across API keys
+
+SET_COOKIE = Reply.json(completion("pong"), **{"set-cookie": "session=first-key; Path=/"})
+
+
+def test_shared_clients_do_not_carry_one_keys_cookie_to_another() -> None:
+    with LoopbackServer([SET_COOKIE, OK]) as server:
+        ChatGradient(base_url=server.base_url, api_key="first-key").invoke("q1")
+        ChatGradient(base_url=server.base_url, api_key="second-key").invoke("q2")
+        second = server.requests[1]
+        assert second.headers["authorization"] == "Bearer second-key"
+        assert "cookie" not in second.headers
+
+
+async def test_shared_async_clients_do_not_carry_cookies() -> None:
+    with LoopbackServer([SET_COOKIE, OK]) as server:
+        await ChatGradient(base_url=server.base_url, api_key="first-key").ainvoke("q1")
+        await ChatGradient(base_url=server.base_url, api_key="second-key").ainvoke("q2")
+        assert "cookie" not in server.requests[1].headers
+
+
+def test_a_users_client_keeps_its_cookies() -> None:
+    with LoopbackServer([SET_COOKIE, OK]) as server, httpx.Client() as client:
+        model = model_for(server, http_client=client)
+        model.invoke("q1")
+        model.invoke("q2")
+        assert server.requests[1].headers["cookie"] == "session=first-key"
