@@ -105,7 +105,7 @@ QUICK = Settings(
     invoke_calls=100,
     streams=2,
     tool_streams=4,
-    import_reps=5,
+    import_reps=10,
     memory_contenders=("LangChain floor", "ChatGradient"),
 )
 FULL = Settings(
@@ -114,7 +114,7 @@ FULL = Settings(
     invoke_calls=300,
     streams=2,
     tool_streams=5,
-    import_reps=9,
+    import_reps=16,
     instance_calls=100,
 )
 
@@ -271,11 +271,39 @@ def bench_concurrent(server: Server, contenders: list[Any], settings: Settings) 
     return scenario
 
 
+PAD_FRAMES = 160
+"""Stack depths the import samples are spread over: about one 16 KiB chunk of
+CPython's frame stack, in frames of `_at_depth`'s ``_pad``."""
+
+
+def _at_depth(code: str, frames: int) -> str:
+    """``code`` run ``frames`` Python frames deeper than a script's top level.
+
+    CPython before 3.13.3/3.14 (gh-142183) frees a 16 KiB frame-stack chunk
+    when the call that opened it returns, so a loop that keeps calling just
+    across a chunk boundary maps and unmaps memory on every call. Importing
+    langchain-core builds hundreds of pydantic models in such loops, so the
+    same import costs between about 900 and 14,000 ``mmap``/``munmap`` pairs
+    depending only on the stack depth it starts at (on Python 3.11, up to
+    ~20% of the import's CPU time). A bare ``python -c`` import sits at one
+    fixed depth, which favours whichever contender that depth happens to
+    suit; every contender is therefore timed at the same spread of depths.
+    """
+    return (
+        "def _pad(n):\n"
+        "    if n:\n"
+        "        return _pad(n - 1)\n"
+        f"    exec({code!r}, {{}})\n"
+        f"_pad({frames})\n"
+    )
+
+
 def bench_import(contenders: list[Any], settings: Settings) -> Scenario:
     scenario = Scenario("import", "ms")
     scenario.note = (
         "fresh interpreter per sample, minus a bare `python -c pass`; bytecode cached "
-        "for every package, as after a wheel install"
+        "for every package, as after a wheel install; samples spread over "
+        f"{settings.import_reps} stack depths, the same for every contender (gh-142183)"
     )
     names = [c.name for c in contenders if c.name in IMPORTS]
     # pip compiles an installed package's bytecode; this checkout (editable) and
@@ -298,10 +326,11 @@ def bench_import(contenders: list[Any], settings: Settings) -> Scenario:
     startup: list[tuple[float, float]] = []
     raw: dict[str, list[tuple[float, float]]] = {}
     for t in range(settings.import_reps):
-        startup.append(run("pass"))
+        frames = t * PAD_FRAMES // settings.import_reps
+        startup.append(run(_at_depth("pass", frames)))
         for i in range(len(names)):
             who = names[(t + i) % len(names)]
-            raw.setdefault(who, []).append(run(IMPORTS[who]))
+            raw.setdefault(who, []).append(run(_at_depth(IMPORTS[who], frames)))
     base_cpu = statistics.median(c for c, _ in startup)
     base_wall = statistics.median(w for _, w in startup)
     for who, values in raw.items():
