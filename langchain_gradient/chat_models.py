@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
@@ -755,6 +756,15 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         self._prepared_parts = None
+
+
+# Core reads the signature of `_generate` / `_agenerate` on every call (to decide
+# whether to pass ``run_manager``), and `inspect.signature` rebuilds it each
+# time unless the function carries a ``__signature__`` (inspect's documented
+# shortcut): stored once here, it saves about 10 µs a call. The stored value is
+# exactly what inspect computes (a unit test compares them).
+for _hook in (ChatGradient._generate, ChatGradient._agenerate):
+    _hook.__dict__["__signature__"] = inspect.signature(_hook)
 
 
 def _add_counts(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
