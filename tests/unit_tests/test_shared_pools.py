@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -21,7 +22,8 @@ from langchain_gradient import (
     list_models,
 )
 
-from .loopback import SECRET, LoopbackServer, Reply, completion
+from .loopback import SECRET, LoopbackServer, Reply, completion, delta
+from .paths import PATHS, Path
 
 OK = Reply.json(completion("pong"))
 CALLS = 20
@@ -287,27 +289,49 @@ def test_200_concurrent_calls_fill_the_shared_pool_without_a_bottleneck(fresh: b
 
 # ------------------------------------------- cookies across API keys
 
-SET_COOKIE = Reply.json(completion("pong"), **{"set-cookie": "session=first-key; Path=/"})
+SET_COOKIE = {"set-cookie": "session=first-key; Path=/"}
 
 
-def test_shared_clients_do_not_carry_one_keys_cookie_to_another() -> None:
-    with LoopbackServer([SET_COOKIE, OK]) as server:
-        ChatGradient(base_url=server.base_url, api_key="first-key").invoke("q1")
+def _cookie_reply(*, streams: bool) -> Reply:
+    """The first key's answer, setting a cookie, as a JSON body or an event stream."""
+    if not streams:
+        return Reply.json(completion("pong"), **SET_COOKIE)
+    events = Reply.sse([delta("pong"), delta(finish_reason="stop")])
+    return replace(events, headers={**events.headers, **SET_COOKIE})
+
+
+# The async paths each run in a fresh event loop (so a fresh async client); the
+# async test below keeps both keys on one loop instead.
+SYNC_PATHS = [path for path in PATHS if not path.name.startswith("a")]
+
+
+@pytest.mark.parametrize("path", SYNC_PATHS, ids=str)
+def test_shared_clients_do_not_carry_one_keys_cookie_to_another(path: Path) -> None:
+    with LoopbackServer([_cookie_reply(streams=path.streams), OK]) as server:
+        first = ChatGradient(base_url=server.base_url, api_key="first-key", **path.model_kwargs)
+        path.call(first)
         ChatGradient(base_url=server.base_url, api_key="second-key").invoke("q2")
         second = server.requests[1]
         assert second.headers["authorization"] == "Bearer second-key"
         assert "cookie" not in second.headers
 
 
-async def test_shared_async_clients_do_not_carry_cookies() -> None:
-    with LoopbackServer([SET_COOKIE, OK]) as server:
-        await ChatGradient(base_url=server.base_url, api_key="first-key").ainvoke("q1")
+@pytest.mark.parametrize("streams", [False, True], ids=["ainvoke", "astream"])
+async def test_shared_async_clients_do_not_carry_cookies(streams: bool) -> None:
+    with LoopbackServer([_cookie_reply(streams=streams), OK]) as server:
+        first = ChatGradient(base_url=server.base_url, api_key="first-key")
+        if streams:
+            async for _ in first.astream("q1"):
+                pass
+        else:
+            await first.ainvoke("q1")
         await ChatGradient(base_url=server.base_url, api_key="second-key").ainvoke("q2")
         assert "cookie" not in server.requests[1].headers
 
 
 def test_a_users_client_keeps_its_cookies() -> None:
-    with LoopbackServer([SET_COOKIE, OK]) as server, httpx.Client() as client:
+    cookie = Reply.json(completion("pong"), **SET_COOKIE)
+    with LoopbackServer([cookie, OK]) as server, httpx.Client() as client:
         model = model_for(server, http_client=client)
         model.invoke("q1")
         model.invoke("q2")
