@@ -765,6 +765,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
 # exactly what inspect computes (a unit test compares them).
 for _hook in (ChatGradient._generate, ChatGradient._agenerate):
     _hook.__dict__["__signature__"] = inspect.signature(_hook)
+del _hook
 
 
 def _add_counts(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
