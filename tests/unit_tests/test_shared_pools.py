@@ -228,6 +228,9 @@ def test_list_models_uses_the_shared_pool() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+# The loopback server's thread makes Python 3.12+ warn about forking a threaded
+# process; the child never touches that thread's state, only the socket.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_opens_its_own_connections() -> None:
     with LoopbackServer([OK]) as server:
         model = model_for(server)
