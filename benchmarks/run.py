@@ -114,7 +114,7 @@ FULL = Settings(
     invoke_calls=300,
     streams=2,
     tool_streams=5,
-    import_reps=16,
+    import_reps=48,
     instance_calls=100,
 )
 
