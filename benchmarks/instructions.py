@@ -17,7 +17,7 @@ warm-up; the difference divided by ``N`` is what one operation costs the client.
 Instructions are not time: cache misses, branch mispredictions and system calls
 weigh differently. Read it next to `benchmarks.run`: when both agree, the result
 is not noise. Needs ``valgrind`` (Debian/Ubuntu: ``apt-get install valgrind``);
-a full run takes about ten minutes on two cores.
+a full run takes about 25 minutes on two cores.
 """
 
 from __future__ import annotations
