@@ -71,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=30)
     args = parser.parse_args(argv)
-    exec(IMPORTS[FLOOR], {})  # already done by benchmarks.run; kept for clarity
     floor_ms = statistics.median(_fresh_cpu_ms(IMPORTS[FLOOR]) for _ in range(5))
     # Bytecode cached for every package, as after a wheel install: the first
     # child of each contender writes what is missing, even where
