@@ -261,7 +261,7 @@ def make_contenders(base_url: str, names: list[str] | None = None) -> list[Any]:
         LangChainContender("LangChain floor", FloorChat(base_url=base_url)),
         LangChainContender(
             "ChatGradient",
-            ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY),  # type: ignore[call-arg,arg-type]
+            ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY),
         ),
     ]
     official = load_official(base_url.removesuffix("/v1"))
