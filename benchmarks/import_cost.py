@@ -38,11 +38,17 @@ def _child_cpu_ms(code: str) -> float:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: time the import, report it, never return
-        os.close(read_end)
-        start = time.process_time_ns()
-        exec(code, {})
-        os.write(write_end, str(time.process_time_ns() - start).encode())
-        os._exit(0)
+        # A failed import must end the child here, not unwind into the
+        # parent's loop that the fork copied (and run its atexit handlers).
+        status = 1
+        try:
+            os.close(read_end)
+            start = time.process_time_ns()
+            exec(code, {})
+            os.write(write_end, str(time.process_time_ns() - start).encode())
+            status = 0
+        finally:
+            os._exit(status)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
         reported = pipe.read()
