@@ -59,8 +59,6 @@ _ASSISTANT_SKIPPED_BLOCKS = frozenset(
 )
 # Block types that carry an image or a video (accepted on user turns only).
 _MEDIA_BLOCKS = frozenset({"image", "image_url", "video", "video_url", "file"})
-MAX_STOP_SEQUENCES = 4
-"""The API's limit on ``stop`` sequences."""
 _NUMERIC_RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0.0, 2.0),
     "top_p": (0.0, 1.0),
@@ -134,9 +132,6 @@ def validate_params(body: Mapping[str, Any]) -> None:
     stop = body.get("stop")
     if stop is not None and not isinstance(stop, (str, list)):
         msg = f"stop must be a string or a list of strings, got {stop!r}"
-        raise GradientInvalidInputError(msg)
-    if isinstance(stop, list) and len(stop) > MAX_STOP_SEQUENCES:
-        msg = f"stop takes at most {MAX_STOP_SEQUENCES} sequences, got {len(stop)}"
         raise GradientInvalidInputError(msg)
 
 

@@ -15,7 +15,33 @@ from pydantic import ValidationError
 from langchain_gradient._request import validate_params
 from langchain_gradient.errors import GradientInvalidInputError
 
-__all__ = ["check_base_url", "check_settings", "invalid_input"]
+__all__ = [
+    "GRADIENT_MAX_STOP_SEQUENCES",
+    "check_base_url",
+    "check_settings",
+    "check_stop",
+    "invalid_input",
+    "is_gradient",
+]
+
+GRADIENT_MAX_STOP_SEQUENCES = 4
+"""Gradient's limit on ``stop`` sequences (its API schema: 1-4 strings)."""
+_GRADIENT_DOMAINS = ("do-ai.run", "do-ai-test.run")
+
+
+def is_gradient(base_url: str) -> bool:
+    """Whether ``base_url`` is a DigitalOcean Gradient host.
+
+    Gradient serves every endpoint under ``do-ai.run`` (serverless inference
+    ``inference.do-ai.run``, agents ``<id>.agents.do-ai.run``), and its test
+    environment under ``do-ai-test.run``. Gradient's own limits and defaults
+    apply there only; any other OpenAI-compatible server decides for itself.
+    """
+    try:
+        host = httpx.URL(base_url).host.lower().rstrip(".")
+    except httpx.InvalidURL:
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in _GRADIENT_DOMAINS)
 
 
 def check_settings(
@@ -25,12 +51,27 @@ def check_settings(
 
     Raises:
         GradientInvalidInputError: ``base_url`` is not an http(s) URL with a
-            host, a ``timeout`` is zero or negative, or there are more stop
-            sequences than the API allows.
+            host, a ``timeout`` is zero or negative, or (on Gradient) there are
+            more stop sequences than the API allows.
     """
     check_base_url(base_url)
     _check_timeout(timeout)
     validate_params({"stop": stop})
+    check_stop(stop, gradient=is_gradient(base_url))
+
+
+def check_stop(stop: Any, *, gradient: bool) -> None:
+    """On Gradient, refuse more stop sequences than it takes (elsewhere the server decides).
+
+    Raises:
+        GradientInvalidInputError: naming the limit and the count.
+    """
+    if gradient and isinstance(stop, list) and len(stop) > GRADIENT_MAX_STOP_SEQUENCES:
+        msg = (
+            f"stop takes at most {GRADIENT_MAX_STOP_SEQUENCES} sequences on Gradient, "
+            f"got {len(stop)}"
+        )
+        raise GradientInvalidInputError(msg)
 
 
 def check_base_url(base_url: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from langchain_core.utils.function_calling import convert_to_openai_function
 
+from langchain_gradient._redaction import seal_tool
 from langchain_gradient._request import check_tool_name
 from langchain_gradient.errors import GradientInvalidInputError
 
@@ -40,7 +41,8 @@ def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[di
 def is_server_side_tool(tool: Any) -> bool:
     """Whether ``tool`` is a server-side tool dict (``mcp``, ``web_search``, ...).
 
-    Those are run by the platform and are sent exactly as given.
+    Those are run by the platform and are sent exactly as given (their
+    credentials are sealed until then: `_redaction`).
     """
     return (
         isinstance(tool, Mapping)
@@ -57,7 +59,9 @@ def format_tool(tool: Any, *, strict: bool | None = None) -> dict[str, Any]:
     Pydantic v1/v2 models, ``TypedDict`` classes, JSON-schema dicts with a
     ``title``, Anthropic-style dicts) and dicts already in the API's format.
     Dicts of another ``type`` (server-side tools such as ``mcp`` or
-    ``web_search``) pass through unchanged.
+    ``web_search``) pass through unchanged, their credentials (``authorization``,
+    ``headers`` values) held as ``SecretStr`` so that the binding never prints
+    or serializes them; the request body carries the text.
 
     Args:
         tool: The tool.
@@ -70,7 +74,7 @@ def format_tool(tool: Any, *, strict: bool | None = None) -> dict[str, Any]:
             not one the API accepts, or it already has a different ``strict``.
     """
     if is_server_side_tool(tool):
-        return dict(tool)
+        return seal_tool(dict(tool))
     extra: dict[str, Any] = {}
     definition: Any = tool
     if isinstance(tool, Mapping) and tool.get("type") == "function":

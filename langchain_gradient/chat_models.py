@@ -35,9 +35,11 @@ from langchain_gradient._config import (
 )
 from langchain_gradient._config import decode_json as _decode_body
 from langchain_gradient._config import encode_json as _encode
+from langchain_gradient._drop_in import ChatOpenAINames, check_model_kwargs, translate_aliases
 from langchain_gradient._lifecycle import PooledClientsLifecycle
+from langchain_gradient._params import default_params, ls_params, request_body
 from langchain_gradient._profiles import profile_for
-from langchain_gradient._request import build_payload
+from langchain_gradient._redaction import redact_params, seal_tool
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._settings import check_settings, invalid_input
 from langchain_gradient._version import __version__
@@ -58,24 +60,6 @@ __all__ = ["ChatGradient"]
 
 DEFAULT_MODEL = "llama3.3-70b-instruct"
 
-# Request fields that map 1:1 from a ChatGradient field of the same name.
-_BODY_FIELDS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "max_completion_tokens",
-    "frequency_penalty",
-    "presence_penalty",
-    "logit_bias",
-    "logprobs",
-    "top_logprobs",
-    "n",
-    "seed",
-    "user",
-    "reasoning_effort",
-    "reasoning",
-)
-
 
 class _Prepared(NamedTuple):
     key: tuple[Any, ...]
@@ -86,7 +70,7 @@ class _Prepared(NamedTuple):
     policy: _transport.RetryPolicy
 
 
-class ChatGradient(PooledClientsLifecycle, BaseChatModel):
+class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
     """DigitalOcean Gradient serverless inference chat model.
 
     Talks to Gradient's OpenAI-compatible Chat Completions API
@@ -109,12 +93,16 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
             e.g. ``model.invoke(..., seed=1)``.
         request_metadata: Gradient's request ``metadata`` (string pairs).
         model_kwargs: Extra body fields sent verbatim.
+        extra_body: Extra body fields merged into the request, as ``ChatOpenAI``
+            does; a field the request already has raises.
 
     Key init args (client params):
         api_key: Model access key. Default: ``DIGITALOCEAN_INFERENCE_KEY``, then
             ``GRADIENT_MODEL_ACCESS_KEY``, read when the instance is created.
         base_url: Default ``https://inference.do-ai.run/v1`` or
-            ``DIGITALOCEAN_INFERENCE_BASE_URL``. Any OpenAI-compatible endpoint works.
+            ``DIGITALOCEAN_INFERENCE_BASE_URL``. Any OpenAI-compatible endpoint
+            works; Gradient's own limits (4 ``stop`` sequences) and defaults
+            (usage on streams) apply to ``*.do-ai.run`` hosts only.
         timeout: Seconds (float) or an ``httpx.Timeout``, per request. Default:
             your ``http_client``'s own timeout, otherwise 120 s between bytes,
             10 s to connect.
@@ -125,7 +113,9 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
 
         A setting passed as ``None`` takes its default (for ``api_key`` and
         ``base_url``: the environment). A value out of range raises
-        `GradientInvalidInputError` (a ``ValueError``).
+        `GradientInvalidInputError` (a ``ValueError``). ``ChatOpenAI``'s names
+        ``openai_api_key``, ``openai_api_base``, ``request_timeout`` and
+        ``model_name`` are accepted (README, "Coming from ChatOpenAI").
 
     Instantiate:
         .. code-block:: python
@@ -266,10 +256,14 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
     (some DeepSeek/Kimi thinking deployments require it)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra body fields, sent verbatim."""
+    extra_body: dict[str, Any] | None = None
+    """Extra body fields merged into each request (a call's ``extra_body``
+    replaces it); one the request already has raises."""
     streaming: bool = False
     """Route ``invoke`` through streaming."""
-    stream_usage: bool = True
-    """Ask for usage on streams (``stream_options.include_usage``)."""
+    stream_usage: bool | None = None
+    """Ask for usage on streams (``stream_options.include_usage``); unset: yes
+    on Gradient (``*.do-ai.run``), no elsewhere (some servers refuse it)."""
 
     _api_key_env: ClassVar[str] = API_KEY_ENV_VARS[0]
     """The variable a serialized key is reloaded from (subclasses override)."""
@@ -300,6 +294,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
         """``None`` means "the default"; unknown kwargs go to ``model_kwargs`` (with a warning)."""
         if not isinstance(values, dict):
             return values
+        values = translate_aliases(values)
         names = set()
         for name, field in cls.model_fields.items():
             names.add(name)
@@ -312,7 +307,13 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
             kind = type(values["model_kwargs"]).__name__
             msg = f"model_kwargs must be a dict of extra request fields, got {kind}"
             raise GradientInvalidInputError(msg)
-        return _build_model_kwargs(values, names)
+        values = _build_model_kwargs(values, names)
+        check_model_kwargs(values.get("model_kwargs", {}))
+        if isinstance(tools := values["model_kwargs"].get("tools"), list):
+            values["model_kwargs"]["tools"] = [
+                seal_tool(t) if isinstance(t, dict) else t for t in tools
+            ]
+        return values
 
     @model_validator(mode="after")
     def _check_gradient_setup(self) -> Self:
@@ -352,44 +353,23 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, **self._default_params}
+        return redact_params({"base_url": self.base_url, **self._default_params})
+
+    def _get_invocation_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        # What callbacks and tracers record: tool credentials redacted.
+        return redact_params(super()._get_invocation_params(stop=stop, **kwargs))
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        model = kwargs.get("model")
-        params = LangSmithParams(
-            ls_provider="gradient",
-            ls_model_name=model if isinstance(model, str) else self.model,
-            ls_model_type="chat",
-        )
-        temperature = kwargs.get("temperature", self.temperature)
-        if isinstance(temperature, (int, float)):
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if max_tokens is None:
-            max_tokens = kwargs.get("max_completion_tokens", self.max_completion_tokens)
-        if isinstance(max_tokens, int):
-            params["ls_max_tokens"] = max_tokens
-        ls_stop = stop or kwargs.get("stop") or self.stop
-        if ls_stop:
-            params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
-        return params
+        return ls_params(self, stop, kwargs)
 
     # ------------------------------------------------------------ requests
 
     @property
     def _default_params(self) -> dict[str, Any]:
         """Body fields from the configuration (unset ones left out)."""
-        params: dict[str, Any] = {"model": self.model}
-        for name in _BODY_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = value
-        if self.stop:
-            params["stop"] = self.stop
-        if self.request_metadata:
-            params["metadata"] = self.request_metadata
-        params.update(self.model_kwargs)
-        return params
+        return default_params(self)
 
     def _payload(
         self,
@@ -399,21 +379,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
         stream: bool,
         kwargs: dict[str, Any],
     ) -> dict[str, Any]:
-        params = self._default_params
-        if stop is not None:
-            params["stop"] = stop or None
-        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
-        kwargs.pop("stream", None)
-        params.update(kwargs)
-        if stream:
-            if (params.get("n") or 1) > 1:
-                msg = "n > 1 is not supported when streaming; use invoke or batch"
-                raise GradientInvalidInputError(msg)
-            if stream_usage and "stream_options" not in params:
-                params["stream_options"] = {"include_usage": True}
-        return build_payload(
-            messages, params, stream=stream, echo_reasoning=self.echo_reasoning_content
-        )
+        return request_body(self, messages, stop, stream=stream, kwargs=kwargs)
 
     def _prepared(self) -> _Prepared:
         """URL, headers, timeout and retry policy, built once per configuration.

@@ -71,6 +71,9 @@ def recorded_chat_model(default_max_tokens: int, **overrides: Any) -> ChatGradie
         "temperature": 0,
         "max_completion_tokens": default_max_tokens,
         "timeout": 600,
+        # Usage on streams is Gradient's default, not other servers' (the
+        # local recorder): asked for here, as it was when recorded.
+        "stream_usage": True,
     }
     params.update(overrides)
     return ChatGradient(**params)

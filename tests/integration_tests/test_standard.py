@@ -77,6 +77,9 @@ class TestChatGradientStandard(ChatModelIntegrationTests):
             "temperature": 0,
             "max_completion_tokens": 128,
             "timeout": 600,
+            # The recorder is not a Gradient host, where usage on streams is the
+            # default; it was recorded with usage asked for, as Gradient does.
+            "stream_usage": True,
         }
 
     # Capabilities of Gradient's Chat Completions wire, not of the recorder.

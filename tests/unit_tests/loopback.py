@@ -400,7 +400,8 @@ def mock_model(handler: Callable[[httpx.Request], httpx.Response], mode: str, **
     elif kwargs["api_key"] is None:
         del kwargs["api_key"]
     kwargs.setdefault("model", "test-model")
-    return ChatGradient(base_url="https://gradient.test/v1", **clients, **kwargs)
+    kwargs.setdefault("base_url", "https://gradient.test/v1")
+    return ChatGradient(**clients, **kwargs)
 
 
 def patch_sleep(monkeypatch: Any) -> list[float]:
