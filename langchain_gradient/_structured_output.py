@@ -12,7 +12,7 @@ reply cut off (``finish_reason`` ``length`` or ``content_filter``) raises
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -31,6 +31,7 @@ from langchain_core.utils.json import parse_json_markdown
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
 from langchain_gradient._compat import refusal_of
+from langchain_gradient._schema_forms import function_definition
 from langchain_gradient._tool_calls import parse_tool_calls
 from langchain_gradient._tools import format_tool
 from langchain_gradient.errors import (
@@ -65,8 +66,9 @@ def structured_output_runnable(
 
     Args:
         model: The chat model.
-        schema: A Pydantic (v2 or v1) class, a ``TypedDict`` class, or a JSON
-            schema / function dict; optional for ``json_mode``.
+        schema: A Pydantic (v2 or v1) class, a ``TypedDict`` class, a JSON
+            schema / function dict, or an OpenAI response-format dict
+            (`_schema_forms`); optional for ``json_mode``.
         method: ``"function_calling"``, ``"json_schema"`` or ``"json_mode"``.
         include_raw: Return ``{"raw", "parsed", "parsing_error"}``; parse
             failures are then reported in ``parsing_error``, never raised.
@@ -74,7 +76,8 @@ def structured_output_runnable(
 
     Raises:
         GradientInvalidInputError: for an unknown method, a missing schema, a
-            schema that cannot be converted, or ``strict`` with ``json_mode``.
+            schema that cannot be converted or holds no parameter schema, or
+            ``strict`` with ``json_mode``.
     """
     if method not in get_args(StructuredOutputMethod):
         msg = (
@@ -89,6 +92,12 @@ def structured_output_runnable(
         msg = "strict applies to 'function_calling' and 'json_schema', not 'json_mode'"
         raise GradientInvalidInputError(msg)
     is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+    if schema is not None:
+        # Dict forms (response formats included) become one function
+        # definition; classes are converted by the tool helpers as they are.
+        definition, strict = function_definition(schema, strict)
+        if isinstance(schema, Mapping):
+            schema = definition
     trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
     parser: BaseOutputParser[Any]
     bound: Runnable[LanguageModelInput, Any]

@@ -327,7 +327,7 @@ def test_ls_structured_output_format_reaches_core_callbacks(kind: str, method: s
         (None, {"method": "function_calling"}, "needs a schema"),
         (None, {"method": "json_schema"}, "needs a schema"),
         (Joke, {"method": "json_mode", "strict": True}, "strict applies"),
-        ({"type": "object", "properties": {}}, {}, "cannot convert tool"),
+        ({"type": "object", "properties": {}}, {}, "is not a schema it can use"),
         (Joke, {"tools": []}, "unsupported arguments"),
     ],
 )
