@@ -31,7 +31,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import SecretStr
 
-__all__ = ["REDACTED", "is_credential_name", "redact_params", "seal_tool", "unseal_tools"]
+__all__ = [
+    "REDACTED",
+    "is_credential_name",
+    "redact_params",
+    "redact_serialized",
+    "seal_tool",
+    "unseal_tools",
+]
 
 REDACTED = "**REDACTED**"
 
@@ -40,7 +47,7 @@ _CREDENTIAL_NAME = re.compile(
     r"|cookie|set_cookie|bearer|access_token|refresh_token|id_token|auth_token|token"
     r"|private_key|credentials?)$"
 )
-_HEADERS = "headers"
+_HEADERS = "headers"  # also default_headers, extra_headers
 # Parameters whose content is a schema (property names are not credentials).
 _SCHEMA_PARAMS = frozenset({"response_format", "functions"})
 
@@ -112,7 +119,9 @@ def redact_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """
     redacted: dict[str, Any] = {}
     for key, value in params.items():
-        if key == "tools" and isinstance(value, list):
+        if _is_secret_marker(value):
+            redacted[key] = value
+        elif key == "tools" and isinstance(value, list):
             redacted[key] = [
                 tool if _is_function_tool(tool) else _map_credentials(tool, _redact)
                 for tool in value
@@ -122,6 +131,23 @@ def redact_params(params: Mapping[str, Any]) -> dict[str, Any]:
         else:
             redacted[key] = _map_credentials({key: value}, _redact)[key]
     return redacted
+
+
+def redact_serialized(serialized: dict[str, Any]) -> dict[str, Any]:
+    """A ``dumpd`` of the model as callbacks see it: its settings redacted like `redact_params`.
+
+    The key is already a secret reference (``lc_secrets``); this covers
+    credentials in ``model_kwargs``, ``extra_body`` and ``default_headers``.
+    """
+    kwargs = serialized.get("kwargs")
+    if not isinstance(kwargs, dict):
+        return serialized
+    return {**serialized, "kwargs": redact_params(kwargs)}
+
+
+def _is_secret_marker(value: Any) -> bool:
+    """A ``dumpd`` secret reference (``{"lc": 1, "type": "secret", ...}``): already safe."""
+    return isinstance(value, Mapping) and value.get("lc") == 1 and value.get("type") == "secret"
 
 
 def _redact(value: Any) -> Any:
@@ -143,7 +169,9 @@ def _map_credentials(value: Any, replace: Any, *, in_headers: bool = False) -> A
             ):
                 result[key] = _map_values(item, replace)
             else:
-                result[key] = _map_credentials(item, replace, in_headers=name.lower() == _HEADERS)
+                result[key] = _map_credentials(
+                    item, replace, in_headers=name.lower().endswith(_HEADERS)
+                )
         return result
     if isinstance(value, list):
         return [_map_credentials(item, replace, in_headers=in_headers) for item in value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import httpx
@@ -18,6 +19,7 @@ from langchain_core.language_models import (
     LanguageModelInput,
     ModelProfile,
 )
+from langchain_core.load import dumpd
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.utils.utils import _build_model_kwargs
@@ -39,7 +41,7 @@ from langchain_gradient._drop_in import ChatOpenAINames, check_model_kwargs, tra
 from langchain_gradient._lifecycle import PooledClientsLifecycle
 from langchain_gradient._params import default_params, ls_params, request_body
 from langchain_gradient._profiles import profile_for
-from langchain_gradient._redaction import redact_params, seal_tool
+from langchain_gradient._redaction import redact_params, redact_serialized, seal_tool
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._settings import check_settings, invalid_input
 from langchain_gradient._version import __version__
@@ -354,6 +356,11 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return redact_params({"base_url": self.base_url, **self._default_params})
+
+    @cached_property
+    def _serialized(self) -> dict[str, Any]:
+        # The model as callbacks and tracers receive it (core caches it too).
+        return redact_serialized(dumpd(self))
 
     def _get_invocation_params(
         self, stop: list[str] | None = None, **kwargs: Any
