@@ -32,6 +32,9 @@ _FORMS = (
     "{'type': 'json_schema', 'json_schema': {...}})"
 )
 
+_NOT_OBJECTS = frozenset({"array", "string", "number", "integer", "boolean", "null"})
+"""JSON-schema types a tool's parameters / a response format cannot have at the top."""
+
 
 def function_definition(schema: Any, strict: bool | None) -> tuple[dict[str, Any], bool | None]:
     """The function definition for ``schema``, and the ``strict`` to apply.
@@ -58,6 +61,12 @@ def function_definition(schema: Any, strict: bool | None) -> tuple[dict[str, Any
             return _from_response_format(inner, strict)
         if "schema" in schema and "name" in schema:
             return _from_response_format(schema, strict)
+        if schema.get("type") in _NOT_OBJECTS:
+            msg = (
+                f"with_structured_output: the schema's top level must be an object, got "
+                f"type {schema['type']!r}; put the value in an object property"
+            )
+            raise GradientInvalidInputError(msg)
         if schema.get("type") in ("json_object", "text") or is_server_side_tool(schema):
             msg = (
                 f"with_structured_output: {dict(schema)!r:.120} carries no schema; pass "
