@@ -90,6 +90,25 @@ def test_request_timeout_applies_to_the_request_and_is_not_sent(mode: str) -> No
     assert "timeout" not in api.body
 
 
+@pytest.mark.parametrize(
+    ("setting", "match"),
+    [({"api_key": lambda: SECRET}, "api_key"), ({"timeout": (5, 10)}, "timeout")],
+    ids=["callable key", "tuple timeout"],
+)
+def test_chatopenai_value_forms_this_class_does_not_take_are_refused(
+    setting: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(GradientInvalidInputError, match=match):
+        ChatGradient(**{"api_key": SECRET, **setting})
+
+
+def test_the_suggested_way_to_change_a_client_setting_works() -> None:
+    api = FakeAPI()
+    model = api.model().model_copy(update={"timeout": 5})
+    model.invoke("hi")
+    assert api.requests[0].extensions["timeout"]["read"] == 5
+
+
 def test_an_alias_given_with_its_field_is_an_error() -> None:
     with pytest.raises(GradientInvalidInputError, match="'timeout' was given twice"):
         ChatGradient(api_key=SECRET, timeout=3, request_timeout=5)
