@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -48,10 +49,12 @@ _CREDENTIAL_NAME = re.compile(
     r"|private_key|credentials?)$"
 )
 _HEADERS = "headers"  # also default_headers, extra_headers
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 # Parameters whose content is a schema (property names are not credentials).
 _SCHEMA_PARAMS = frozenset({"response_format", "functions"})
 
 
+@lru_cache(maxsize=1024)
 def is_credential_name(name: str) -> bool:
     """Whether a field named ``name`` holds a credential (``Authorization``, ``x-api-key`` ...)."""
     return bool(_CREDENTIAL_NAME.match(name.lower().replace("-", "_")))
@@ -119,14 +122,17 @@ def redact_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """
     redacted: dict[str, Any] = {}
     for key, value in params.items():
-        if _is_secret_marker(value):
+        # Runs on every call: plain values (most parameters) take one type check.
+        if type(value) in _PLAIN or key in _SCHEMA_PARAMS:
+            redacted[key] = _redact(value) if is_credential_name(key) else value
+        elif _is_secret_marker(value):
             redacted[key] = value
         elif key == "tools" and isinstance(value, list):
             redacted[key] = [
                 tool if _is_function_tool(tool) else _map_credentials(tool, _redact)
                 for tool in value
             ]
-        elif key in _SCHEMA_PARAMS or not isinstance(value, (Mapping, list, SecretStr)):
+        elif not isinstance(value, (Mapping, list, SecretStr)):
             redacted[key] = _redact(value) if is_credential_name(key) else value
         else:
             redacted[key] = _map_credentials({key: value}, _redact)[key]

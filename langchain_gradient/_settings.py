@@ -7,6 +7,7 @@ misleading connection error or a 400.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ GRADIENT_MAX_STOP_SEQUENCES = 4
 _GRADIENT_DOMAINS = ("do-ai.run", "do-ai-test.run")
 
 
+@lru_cache(maxsize=64)
 def is_gradient(base_url: str) -> bool:
     """Whether ``base_url`` is a DigitalOcean Gradient host.
 

@@ -366,7 +366,11 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         # What callbacks and tracers record: tool credentials redacted.
-        return redact_params(super()._get_invocation_params(stop=stop, **kwargs))
+        # (_identifying_params are redacted already; only the call's own are left.)
+        params = super()._get_invocation_params(stop=stop)
+        if kwargs:
+            params.update(redact_params(kwargs))
+        return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return ls_params(self, stop, kwargs)
