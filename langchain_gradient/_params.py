@@ -31,7 +31,14 @@ if TYPE_CHECKING:
 
     from langchain_gradient.chat_models import ChatGradient
 
-__all__ = ["BODY_FIELDS", "EXTRA_BODY_RESERVED", "default_params", "ls_params", "request_body"]
+__all__ = [
+    "BODY_FIELDS",
+    "EXTRA_BODY_RESERVED",
+    "check_extra_body",
+    "default_params",
+    "ls_params",
+    "request_body",
+]
 
 BODY_FIELDS = (
     "temperature",
@@ -112,6 +119,16 @@ def request_body(
     return build_payload(
         messages, params, stream=stream, echo_reasoning=model.echo_reasoning_content
     )
+
+
+def check_extra_body(params: Mapping[str, Any]) -> None:
+    """At construction: the model's ``extra_body`` must not repeat one of its own fields.
+
+    Raises:
+        GradientInvalidInputError: as a request with these settings would.
+    """
+    params = dict(params)
+    _merge_extra_body(params, params.pop("extra_body", None))
 
 
 def _merge_extra_body(params: dict[str, Any], extra_body: Any) -> None:

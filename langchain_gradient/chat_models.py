@@ -39,7 +39,7 @@ from langchain_gradient._config import decode_json as _decode_body
 from langchain_gradient._config import encode_json as _encode
 from langchain_gradient._drop_in import ChatOpenAINames, check_model_kwargs, translate_aliases
 from langchain_gradient._lifecycle import PooledClientsLifecycle
-from langchain_gradient._params import default_params, ls_params, request_body
+from langchain_gradient._params import check_extra_body, default_params, ls_params, request_body
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._redaction import redact_params, redact_serialized, seal_tool
 from langchain_gradient._response import StreamMapper, chat_result
@@ -325,6 +325,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
             msg = "n > 1 cannot be combined with streaming=True"
             raise GradientInvalidInputError(msg)
         check_settings(base_url=self.base_url, timeout=self.timeout, stop=self.stop)
+        check_extra_body(self._default_params)
         self._clients = _transport.Clients(self.http_client, self.http_async_client)
         self._add_version("langchain-gradient", __version__)
         return self

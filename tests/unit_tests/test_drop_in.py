@@ -242,6 +242,36 @@ def test_an_extra_body_key_the_request_already_has_is_an_error(
     assert api.requests == []
 
 
+def test_extra_body_clashing_with_the_models_own_field_fails_at_construction() -> None:
+    with pytest.raises(GradientInvalidInputError, match="extra_body sets 'temperature'"):
+        ChatGradient(api_key=SECRET, temperature=0, extra_body={"temperature": 1})
+    with pytest.raises(GradientInvalidInputError, match="extra_body sets 'model'"):
+        ChatGradient(api_key=SECRET, extra_body={"model": "other"})
+
+
+@pytest.mark.parametrize("call", ["invoke", "ainvoke", "stream", "astream", "batch", "abatch"])
+def test_extra_body_passed_to_the_call_itself_is_merged(call: str) -> None:
+    api = FakeAPI(serve(completion("hi")))
+    model = api.model()
+    extra = {"extra_body": {"top_k": 7}}
+
+    async def collect() -> Any:
+        if call == "astream":
+            return [chunk async for chunk in model.astream("hi", **extra)]
+        if call == "abatch":
+            return await model.abatch(["hi"], **extra)
+        return await model.ainvoke("hi", **extra)
+
+    if call.startswith("a"):
+        asyncio.run(collect())
+    elif call == "stream":
+        list(model.stream("hi", **extra))
+    else:
+        getattr(model, call)("hi" if call == "invoke" else ["hi"], **extra)
+    assert api.body["top_k"] == 7
+    assert "extra_body" not in api.body
+
+
 def test_extra_body_clashing_with_a_call_argument_is_an_error() -> None:
     api = FakeAPI()
     model = api.model(extra_body={"seed": 1})
