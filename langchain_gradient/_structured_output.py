@@ -92,7 +92,7 @@ def structured_output_runnable(
         msg = "strict applies to 'function_calling' and 'json_schema', not 'json_mode'"
         raise GradientInvalidInputError(msg)
     is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-    if schema is not None:
+    if schema is not None and method != "json_mode":
         # Dict forms (response formats included) become one function
         # definition; classes are converted by the tool helpers as they are.
         definition, strict = function_definition(schema, strict)

@@ -137,3 +137,13 @@ def test_schemas_that_worked_before_still_do(method: str) -> None:
             else body["tools"][0]["function"]["parameters"]
         )
         assert sent["properties"] == SCHEMA["properties"]
+
+
+def test_json_mode_takes_any_dict_and_sends_no_schema() -> None:
+    # json_mode sends {"type": "json_object"} whatever the schema; a dict is
+    # only a hint for the reader, so no form is refused there.
+    for schema in ({"type": "json_object"}, FORMS["response_format"]):
+        api = FakeAPI(completion(ANSWER))
+        parsed = api.model().with_structured_output(schema, method="json_mode").invoke("x")
+        assert parsed == {"city": "Lisbon", "population": 545000}
+        assert api.body["response_format"] == {"type": "json_object"}
