@@ -322,7 +322,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
             msg = "n > 1 cannot be combined with streaming=True"
             raise GradientInvalidInputError(msg)
         check_settings(base_url=self.base_url, timeout=self.timeout, stop=self.stop)
-        self._clients = _transport.Clients(self.http_client, self.http_async_client)
+        self._clients = _transport.Clients()
         self._add_version("langchain-gradient", __version__)
         return self
 
@@ -534,7 +534,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
-        client = self._clients.sync()
+        client = self._sync_client()
         response = _transport.send(client, self._request(client, payload), self._policy())
         return self._result(_decode_body(response), payload["model"])
 
@@ -546,7 +546,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
-        client = self._clients.async_()
+        client = self._async_client()
         response = await _transport.asend(client, self._request(client, payload), self._policy())
         return self._result(_decode_body(response), payload["model"])
 
@@ -558,7 +558,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
-        client = self._clients.sync()
+        client = self._sync_client()
         response = _transport.send(
             client, self._request(client, payload), self._policy(), stream=True
         )
@@ -582,7 +582,7 @@ class ChatGradient(PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
-        client = self._clients.async_()
+        client = self._async_client()
         response = await _transport.asend(
             client, self._request(client, payload), self._policy(), stream=True
         )
