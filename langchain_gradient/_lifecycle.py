@@ -56,8 +56,10 @@ class PooledClientsLifecycle(BaseModel):
         The default pools are shared by every ``ChatGradient`` and
         ``GradientEmbeddings`` in the process (see README, "Connections and
         lifecycle"), so closing one instance must not break the others;
-        ``langchain_gradient.close_shared_clients()`` closes them. Your own
-        ``http_client`` stays open. The instance keeps working.
+        ``langchain_gradient.close_shared_clients()`` closes them (async
+        ones close with their event loop, or at once with
+        ``aclose_shared_clients()``). Your own ``http_client`` stays open.
+        The instance keeps working.
         """
         self._clients.close()
 

@@ -8,6 +8,7 @@ none may raise or lose a chunk, whatever the server does after ``[DONE]``.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from functools import reduce
 from operator import add
@@ -52,7 +53,7 @@ def answered(reply: Reply, mode: str, calls: int = 2, **kwargs: object) -> Loopb
 
 def sse_then(*after: bytes) -> Reply:
     """The events, ``[DONE]``, then ``after`` (raw chunks), then the end of the body."""
-    events = [f"data: {Reply.sse(EVENTS).events[i]}\n\n".encode() for i in range(len(EVENTS))]
+    events = [f"data: {json.dumps(event)}\n\n".encode() for event in EVENTS]
     raw = [*events, b"data: [DONE]\n\n", *after]
     return Reply(headers={"content-type": "text/event-stream"}, raw_events=raw)
 
@@ -104,6 +105,14 @@ def test_silence_after_done_holds_the_caller_at_most_the_read_timeout(mode: str)
     started = time.monotonic()
     server = answered(reply, mode, calls=2, timeout=0.3)
     assert time.monotonic() - started < 5
+    assert server.total_connections == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_connection_that_breaks_after_done_costs_only_its_reuse(mode: str) -> None:
+    reply = sse_then(b": bye\n\n")
+    reply.drop = True  # closed without the end of the chunked body
+    server = answered(reply, mode, calls=2)
     assert server.total_connections == 2
 
 
