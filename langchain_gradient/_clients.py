@@ -15,18 +15,51 @@ What is shared, and what is not:
   timeout are not part of it: they travel on each request.
 - One sync client per key, shared by all threads (httpx clients are
   thread-safe); one async client per key *and event loop*, because an
-  ``httpx.AsyncClient`` belongs to the loop it first ran on. Clients of loops
-  that have closed are dropped (their sockets close when they are
-  garbage-collected).
+  ``httpx.AsyncClient`` belongs to the loop it first ran on.
 - After ``os.fork()`` the child starts with an empty registry: pooled
-  connections are sockets shared with the parent and must not be reused.
-- Shared clients live until the process exits or `close_shared_clients` /
-  `aclose_shared_clients` is called; a later call simply opens a new one.
-  Closing one model instance never closes them (other instances use them).
+  connections are sockets shared with the parent and must not be reused (or
+  closed: closing a TLS connection sends a ``close_notify`` on the parent's
+  behalf).
+- Shared sync clients live until the process exits or `close_shared_clients`
+  is called; a later call simply opens a new one. Closing one model instance
+  never closes them (other instances use them).
 - Shared clients keep no cookies (`_NoCookies`): instances with different API
   keys share them, so a cookie a server set on one key's response must not
   ride on another key's request. Gradient's API authenticates by bearer token
   and sets no cookies; a client you pass in keeps its own jar.
+
+Async clients close with their event loop. An async client can only be closed
+on its own loop, while the loop still runs, and the package never sees the
+end of a user's loop; but the loop announces it: ``asyncio.run``,
+``asyncio.Runner.close`` (which pytest-asyncio uses) and any runner that calls
+the documented ``loop.shutdown_asyncgens()`` close every asynchronous
+generator that was started on the loop and has not finished, while the loop
+still runs. So the first shared async client of a loop starts a *keeper*, an
+async generator parked at its ``yield`` (started on the loop, so the loop's
+asynchronous-generator hooks register it), whose ``finally`` closes the
+loop's clients (`_LoopClients`). What happens when:
+
+- the loop shuts down (``asyncio.run``, ``Runner``, ``shutdown_asyncgens``):
+  its clients are closed there, sockets released, no ``ResourceWarning``;
+- `aclose_shared_clients` runs on the loop: its clients are closed at once;
+- `close_shared_clients` is called: every loop's clients are retired (no new
+  call gets them) and closed when their loop shuts down, not earlier, since
+  requests of that loop may still be using them;
+- the loop is closed without ``shutdown_asyncgens`` (a bare ``loop.close()``):
+  nothing can close its clients any more (closing needs the loop); they are
+  dropped and the garbage collector closes their sockets, with the
+  ``ResourceWarning`` asyncio gives for them. Call ``await
+  aclose_shared_clients()`` (or ``loop.shutdown_asyncgens()``) before such a
+  ``close()``;
+- the loop is never closed: the registry holds its clients per *thread*
+  (thread-local tables), so when the thread that ran the loop ends, the
+  entry goes, the keeper's finaliser asks the loop to close the clients when
+  it next runs, and a loop nobody refers to any more is garbage-collected
+  with them. The registry never keeps a loop alive past its thread (in a
+  plain dict the clients' transports would keep their loop, the key,
+  reachable forever). A loop run in several threads gets a table entry, and
+  clients, in each;
+- the process forks: the child never closes what it inherited (see above).
 
 Other modules get a client through `shared_client` / `shared_async_client`
 (or the per-instance `langchain_gradient._transport.Clients`, which also
@@ -38,6 +71,8 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import weakref
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar
 from typing import Any
@@ -148,15 +183,100 @@ class _NoCookies(CookieJar):
         return
 
 
+_Key = tuple[object, ...]
+
+
+class _LoopClients:
+    """One event loop's shared async clients: those handed out, and retired ones.
+
+    Touched only from the loop's own thread (one loop runs in one thread at a
+    time), so it needs no lock.
+    """
+
+    __slots__ = ("current", "generation", "loop", "pid", "retired")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, generation: int) -> None:
+        self.loop = loop
+        self.generation = generation
+        self.pid = os.getpid()
+        self.current: dict[_Key, httpx.AsyncClient] = {}
+        self.retired: list[httpx.AsyncClient] = []
+
+    def client(self, key: _Key, settings: ClientSettings) -> httpx.AsyncClient:
+        client = self.current.get(key)
+        if client is None or client.is_closed:
+            client = self.current[key] = settings.build_async()
+        return client
+
+    def retire(self, generation: int) -> None:
+        """Hand out new clients from now on; keep the old ones to close with the loop."""
+        self.retired += self.current.values()
+        self.current = {}
+        self.generation = generation
+
+    async def aclose(self) -> None:
+        """Close every client of the loop (a forked child closes nothing it inherited)."""
+        clients = [*self.current.values(), *self.retired]
+        self.current = {}
+        self.retired = []
+        if self.pid != os.getpid():
+            return
+        for client in clients:
+            await client.aclose()
+
+
+class _LoopTable(dict[asyncio.AbstractEventLoop, "_Entry"]):
+    """One thread's loops and their clients (a dict that can be weakly referenced)."""
+
+    __slots__ = ("__weakref__",)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    clients: _LoopClients
+    # Held here, never by `clients` (the keeper holds those): when the table
+    # lets go of the entry, nothing keeps the keeper alive, and its finaliser
+    # runs at once instead of waiting for the cycle collector.
+    keeper: AsyncGenerator[None, None]
+
+
+async def _close_with_loop(
+    clients: _LoopClients, table: weakref.ref[_LoopTable]
+) -> AsyncGenerator[None, None]:
+    """The keeper: parked at ``yield`` until the loop finalises it, then closes ``clients``."""
+    try:
+        yield
+    finally:
+        home = table()
+        if home is not None:
+            entry = home.get(clients.loop)
+            if entry is not None and entry.clients is clients:
+                del home[clients.loop]
+        await clients.aclose()
+
+
+def _start(keeper: AsyncGenerator[None, None]) -> None:
+    """Run ``keeper`` to its ``yield`` now, on the running loop's thread.
+
+    Starting it is what registers it with the loop (its first-iteration hook,
+    PEP 525); running it by hand spares a task. It yields at once, which
+    ends the step with ``StopIteration``.
+    """
+    step = keeper.asend(None)
+    try:
+        step.send(None)
+    except StopIteration:
+        return
+    msg = "the keeper of a loop's clients awaited before its first yield"  # pragma: no cover
+    raise RuntimeError(msg)  # pragma: no cover
+
+
 @dataclass
 class _Registry:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    sync: dict[tuple[object, ...], httpx.Client] = field(default_factory=dict)
-    # A plain dict pruned of closed loops: in a WeakKeyDictionary the clients'
-    # transports would keep their loop (the key) alive forever.
-    async_: dict[asyncio.AbstractEventLoop, dict[tuple[object, ...], httpx.AsyncClient]] = field(
-        default_factory=dict
-    )
+    sync: dict[_Key, httpx.Client] = field(default_factory=dict)
+    # Per thread, a `_LoopTable` (attribute ``table``): see the module docstring.
+    threads: threading.local = field(default_factory=threading.local)
     generation: int = 0
 
 
@@ -172,7 +292,7 @@ def generation() -> int:
     return _registry.generation
 
 
-def _key(settings: ClientSettings) -> tuple[object, ...]:
+def _key(settings: ClientSettings) -> _Key:
     if not settings.trust_env:
         return (settings,)
     environ = os.environ
@@ -205,70 +325,87 @@ def shared_async_client(settings: ClientSettings = DEFAULT_SETTINGS) -> httpx.As
         settings: The client settings.
 
     Returns:
-        An open ``httpx.AsyncClient`` bound to the running loop. Do not close
-        it: other instances share it (use `aclose_shared_clients`).
+        An open ``httpx.AsyncClient`` bound to the running loop, closed when
+        the loop shuts down (see the module docstring). Do not close it:
+        other instances share it (use `aclose_shared_clients`).
 
     Raises:
         RuntimeError: when no event loop is running.
     """
     loop = asyncio.get_running_loop()
-    key = _key(settings)
+    return _clients_of(loop).client(_key(settings), settings)
+
+
+def _table(registry: _Registry) -> _LoopTable:
+    table: _LoopTable | None = getattr(registry.threads, "table", None)
+    if table is None:
+        table = registry.threads.table = _LoopTable()
+    return table
+
+
+def _clients_of(loop: asyncio.AbstractEventLoop) -> _LoopClients:
+    """The running ``loop``'s clients, with a keeper started on first use."""
     registry = _registry
-    with registry.lock:
-        clients = registry.async_.get(loop)
-        if clients is None:
-            _drop_dead_loops(registry)
-            clients = registry.async_[loop] = {}
-        client = clients.get(key)
-        if client is None or client.is_closed:
-            client = clients[key] = settings.build_async()
-        return client
+    table = _table(registry)
+    entry = table.get(loop)
+    if entry is None:
+        _drop_closed_loops(table)
+        clients = _LoopClients(loop, registry.generation)
+        keeper = _close_with_loop(clients, weakref.ref(table))
+        _start(keeper)
+        table[loop] = entry = _Entry(clients, keeper)
+    elif entry.clients.generation != registry.generation:
+        entry.clients.retire(registry.generation)
+    return entry.clients
 
 
 def forget_dead_loops() -> None:
-    """Drop the async clients of event loops that have closed."""
-    with _registry.lock:
-        _drop_dead_loops(_registry)
+    """Drop this thread's entries of event loops that were closed without shutting down.
+
+    Their clients can no longer be closed (that needs the loop): they are
+    left to the garbage collector.
+    """
+    _drop_closed_loops(_table(_registry))
+
+
+def _drop_closed_loops(table: _LoopTable) -> None:
+    for loop in [loop for loop in table if loop.is_closed()]:
+        del table[loop]
 
 
 def close_shared_clients() -> None:
-    """Close every shared sync client and forget every shared async client.
+    """Close every shared sync client; retire every shared async client.
 
-    Instances keep working: their next call opens a new shared client. Async
-    clients cannot be closed outside their loop; they are dropped and their
-    sockets close when garbage-collected (`aclose_shared_clients` closes the
-    running loop's at once).
+    Instances keep working: their next call opens a new shared client. An
+    async client can only be closed on its own loop, so each loop's retired
+    clients are closed when that loop shuts down (``asyncio.run``,
+    ``asyncio.Runner``, ``loop.shutdown_asyncgens()``);
+    `aclose_shared_clients` closes the running loop's at once.
     """
     registry = _registry
     with registry.lock:
         sync = list(registry.sync.values())
         registry.sync.clear()
-        registry.async_.clear()
         registry.generation += 1
     for client in sync:
         client.close()
 
 
 async def aclose_shared_clients() -> None:
-    """Close the running loop's shared async clients, then as `close_shared_clients`."""
+    """Close the running loop's shared async clients now, then as `close_shared_clients`."""
     loop = asyncio.get_running_loop()
-    with _registry.lock:
-        clients = list(_registry.async_.pop(loop, {}).values())
+    entry = _table(_registry).get(loop)
     close_shared_clients()
-    for client in clients:
-        await client.aclose()
-
-
-def _drop_dead_loops(registry: _Registry) -> None:
-    for loop in [loop for loop in registry.async_ if loop.is_closed()]:
-        del registry.async_[loop]
+    if entry is not None:
+        await entry.clients.aclose()
 
 
 def _after_fork_in_child() -> None:
     # The parent's pooled connections are sockets the child shares with it:
     # reusing one would interleave two processes' bytes. Drop them (without
-    # closing, which could send a TLS close_notify on the parent's behalf),
-    # and take a fresh lock in case another thread held the old one.
+    # closing, which could send a TLS close_notify on the parent's behalf:
+    # `_LoopClients.aclose` checks the pid), and take a fresh lock in case
+    # another thread held the old one.
     global _registry  # noqa: PLW0603 - the registry is process state by design
     _registry = _Registry(generation=_registry.generation + 1)
 

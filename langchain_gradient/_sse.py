@@ -5,21 +5,53 @@ interpretation" rules; `EventStream` / `AsyncEventStream` decide what the
 events mean: ``[DONE]`` ends the stream, an ``error`` event or malformed JSON
 raises with the bad data quoted, and a connection that breaks mid-stream
 raises after the events that did arrive were handed over.
+
+After ``[DONE]`` the body is read to its end, within a budget (`DrainBudget`),
+before the response is closed. httpx puts a connection back in its pool only
+when the response was read to the end; closed earlier, the connection is
+discarded and the next stream pays a new TCP (and TLS) handshake. A server
+ends the body right after ``[DONE]``, so this costs one read of a few bytes.
+The budget stops a body that keeps going after ``[DONE]`` (at most
+`DRAIN_BYTES` more, and no new read once `DRAIN_SECONDS` have passed): the
+connection is then closed instead of reused, and the caller is never held
+longer than that, or, against a server that goes silent without ending the
+body, longer than the read timeout any other read of the stream has. Nothing
+read after ``[DONE]`` is decoded, and a failure while draining is not an
+error of the stream (every event was delivered): the connection is just not
+reused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, Callable, Iterator
+import logging
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 
-from langchain_gradient._http_errors import plain, scrub
+from langchain_gradient._http_errors import plain, scrub, where
 from langchain_gradient.errors import GradientStreamError
 
-__all__ = ["AsyncEventStream", "EventStream", "SSEDecoder", "ServerSentEvent"]
+__all__ = [
+    "DRAIN_BYTES",
+    "DRAIN_SECONDS",
+    "AsyncEventStream",
+    "DrainBudget",
+    "EventStream",
+    "SSEDecoder",
+    "ServerSentEvent",
+]
+
+logger = logging.getLogger("langchain_gradient")
+
+DRAIN_BYTES = 64 * 1024
+"""Body bytes read after ``[DONE]`` at most, to reach its end (see the module docstring)."""
+
+DRAIN_SECONDS = 1.0
+"""No read after ``[DONE]`` starts once this many seconds have passed."""
 
 _orjson_loads: Callable[[str], Any] | None
 try:
@@ -191,11 +223,55 @@ def _broken(exc: Exception, request: httpx.Request) -> GradientStreamError:
     return error
 
 
+class DrainBudget:
+    """How much of a body may still be read after ``[DONE]`` (see the module docstring)."""
+
+    __slots__ = ("_deadline", "_left")
+
+    def __init__(self) -> None:
+        self._left = DRAIN_BYTES
+        self._deadline = time.monotonic() + DRAIN_SECONDS
+
+    def spend(self, piece: bytes) -> bool:
+        """Count ``piece`` against the budget; ``False`` once it is spent (stop reading)."""
+        self._left -= len(piece)
+        return self._left >= 0 and time.monotonic() < self._deadline
+
+
+def _drain(pieces: Iterator[bytes], request: httpx.Request) -> None:
+    """Read what follows ``[DONE]``, within the budget; never raises a transport error."""
+    budget = DrainBudget()
+    try:
+        for piece in pieces:
+            if not budget.spend(piece):
+                return
+    except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as exc:
+        _log_drain_failure(exc, request)
+
+
+async def _adrain(pieces: AsyncIterator[bytes], request: httpx.Request) -> None:
+    """Async `_drain`."""
+    budget = DrainBudget()
+    try:
+        async for piece in pieces:
+            if not budget.spend(piece):
+                return
+    except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as exc:
+        _log_drain_failure(exc, request)
+
+
+def _log_drain_failure(exc: Exception, request: httpx.Request) -> None:
+    # The stream was complete: this only costs the connection its reuse.
+    reason = scrub(str(exc), request) or type(exc).__name__
+    logger.debug("Not reusing the connection of %s: %s after [DONE]", where(request), reason)
+
+
 class EventStream:
     """The decoded ``data:`` payloads of a streamed response, up to ``[DONE]``.
 
     ``done`` tells whether ``[DONE]`` arrived. The response is closed when
-    iteration ends, however it ends.
+    iteration ends, however it ends; after ``[DONE]``, only once the rest of
+    the body is read (within `DrainBudget`), so the connection can be reused.
     """
 
     def __init__(self, response: httpx.Response) -> None:
@@ -208,12 +284,14 @@ class EventStream:
             if "text/event-stream" not in response.headers.get("content-type", ""):
                 _check_event_stream(response, response.read())
             feed = SSEDecoder().feed
-            for piece in response.iter_bytes():
+            pieces = response.iter_bytes()
+            for piece in pieces:
                 for event_type, data, _ in feed(piece):
                     if not data:
                         continue
                     if data == "[DONE]":
                         self.done = True
+                        _drain(pieces, response.request)
                         return
                     yield _decode(event_type, data)
         # DecodingError: a body whose content-encoding (gzip, ...) breaks mid-way.
@@ -236,12 +314,14 @@ class AsyncEventStream:
             if "text/event-stream" not in response.headers.get("content-type", ""):
                 _check_event_stream(response, await response.aread())
             feed = SSEDecoder().feed
-            async for piece in response.aiter_bytes():
+            pieces = response.aiter_bytes()
+            async for piece in pieces:
                 for event_type, data, _ in feed(piece):
                     if not data:
                         continue
                     if data == "[DONE]":
                         self.done = True
+                        await _adrain(pieces, response.request)
                         return
                     yield _decode(event_type, data)
         # DecodingError: a body whose content-encoding (gzip, ...) breaks mid-way.

@@ -24,6 +24,7 @@ import asyncio
 import logging
 import random
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,12 +75,17 @@ class Clients:
     sync client, and one async client per event loop, shared with every other
     instance that has the same `ClientSettings`. The instance remembers the
     client it got (a dictionary lookup saved per call) until the shared
-    clients are dropped (`close_shared_clients`, ``os.fork()``).
+    clients are dropped (`close_shared_clients`, ``os.fork()``). It remembers
+    an async client and its loop only weakly: an instance that outlives a
+    loop keeps neither alive.
 
     Use it from any module that sends requests (chat, catalogue, embeddings)::
 
         clients = Clients(http_client=user_client)  # or Clients()
         client = clients.sync()  # or: await-side, clients.async_()
+
+    A copy of an instance gets its own (``copy.deepcopy`` gives an empty one
+    with the same user clients and settings).
     """
 
     def __init__(
@@ -92,7 +98,15 @@ class Clients:
         self._user_async = http_async_client
         self._settings = settings
         self._sync: tuple[int, httpx.Client] | None = None
-        self._async: tuple[int, asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
+        self._async: (
+            tuple[int, weakref.ref[asyncio.AbstractEventLoop], weakref.ref[httpx.AsyncClient]]
+            | None
+        ) = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Clients:
+        # A cache of live clients is not data: the copy starts empty (and a
+        # deep copy of an httpx client fails on its locks).
+        return Clients(self._user_sync, self._user_async, self._settings)
 
     def sync(self) -> httpx.Client:
         """The user's sync client, or the shared one."""
@@ -111,22 +125,19 @@ class Clients:
             return self._user_async
         loop = asyncio.get_running_loop()
         cached = self._async
-        if (
-            cached is not None
-            and cached[1] is loop
-            and cached[0] == _clients.generation()
-            and not cached[2].is_closed
-        ):
-            return cached[2]
+        if cached is not None and cached[0] == _clients.generation() and cached[1]() is loop:
+            client = cached[2]()
+            if client is not None and not client.is_closed:
+                return client
         client = _clients.shared_async_client(self._settings)
-        self._async = (_clients.generation(), loop, client)
+        self._async = (_clients.generation(), weakref.ref(loop), weakref.ref(client))
         return client
 
     def close(self) -> None:
         """Forget the borrowed clients; close nothing (other instances share them).
 
-        Clients of event loops that have closed are dropped from the shared
-        registry, so their sockets are released when garbage-collected.
+        Entries of event loops that were closed without shutting down are
+        dropped from this thread's shared registry.
         """
         self._sync = None
         self._async = None

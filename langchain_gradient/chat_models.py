@@ -326,7 +326,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
             raise GradientInvalidInputError(msg)
         check_settings(base_url=self.base_url, timeout=self.timeout, stop=self.stop)
         check_extra_body(self._default_params)
-        self._clients = _transport.Clients(self.http_client, self.http_async_client)
+        self._clients = _transport.Clients()
         self._add_version("langchain-gradient", __version__)
         return self
 
@@ -512,7 +512,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
-        client = self._clients.sync()
+        client = self._sync_client()
         response = _transport.send(client, self._request(client, payload), self._policy())
         return self._result(_decode_body(response), payload["model"])
 
@@ -524,7 +524,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
-        client = self._clients.async_()
+        client = self._async_client()
         response = await _transport.asend(client, self._request(client, payload), self._policy())
         return self._result(_decode_body(response), payload["model"])
 
@@ -536,7 +536,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
-        client = self._clients.sync()
+        client = self._sync_client()
         response = _transport.send(
             client, self._request(client, payload), self._policy(), stream=True
         )
@@ -560,7 +560,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
-        client = self._clients.async_()
+        client = self._async_client()
         response = await _transport.asend(
             client, self._request(client, payload), self._policy(), stream=True
         )

@@ -191,7 +191,7 @@ class GradientEmbeddings(PooledClientsLifecycle, Embeddings):
         check_settings(base_url=self.base_url, timeout=self.timeout, stop=None)
         if self.show_progress_bar:
             _tqdm()  # fail now, not after the first chunk
-        self._clients = _transport.Clients(self.http_client, self.http_async_client)
+        self._clients = _transport.Clients()
         return self
 
     # ------------------------------------------------------------ embedding
@@ -218,7 +218,7 @@ class GradientEmbeddings(PooledClientsLifecycle, Embeddings):
         chunks = self._chunks(call, texts)
         if not chunks:
             return []
-        client = self._clients.sync()
+        client = self._sync_client()
 
         def embed_chunk(chunk: _Chunk) -> list[list[float]]:
             response = _transport.send(client, call.request(client, chunk), call.policy)
@@ -236,7 +236,7 @@ class GradientEmbeddings(PooledClientsLifecycle, Embeddings):
         chunks = self._chunks(call, texts)
         if not chunks:
             return []
-        client = self._clients.async_()
+        client = self._async_client()
 
         async def embed_chunk(chunk: _Chunk) -> list[list[float]]:
             response = await _transport.asend(client, call.request(client, chunk), call.policy)

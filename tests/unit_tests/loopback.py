@@ -36,7 +36,9 @@ class Reply:
     ``events`` are raw SSE payloads (``data:`` lines are added); they are sent
     with chunked encoding, one chunk per event. ``drop`` closes the connection
     after the events without finishing the body. ``hang`` never answers.
-    ``gate`` holds the answer until the server's gate is opened.
+    ``gate`` holds the answer until the server's gate is opened. ``endless``
+    is sent after the events, again and again (every ``endless_every``
+    seconds) until the client goes away: a body that never ends.
     """
 
     status: int = 200
@@ -48,6 +50,8 @@ class Reply:
     hang: bool = False
     stall: bool = False
     gate: bool = False
+    endless: bytes | None = None
+    endless_every: float = 0.0
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, **headers: str) -> Reply:
@@ -260,6 +264,13 @@ class LoopbackServer:
         for chunk in chunks:
             writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
             await writer.drain()
+        if reply.endless is not None:
+            # Until the client goes away (drain raises ConnectionError then).
+            while not writer.is_closing():
+                writer.write(f"{len(reply.endless):x}\r\n".encode() + reply.endless + b"\r\n")
+                await writer.drain()
+                await asyncio.sleep(reply.endless_every)
+            return False
         if reply.stall:
             assert self._stop is not None
             await self._stop.wait()

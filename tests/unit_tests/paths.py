@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import add
@@ -73,27 +73,24 @@ def _invoke(runnable: Runnable[Any, Any]) -> Any:
     return runnable.invoke(PROMPT)
 
 
-def _ainvoke(runnable: Runnable[Any, Any]) -> Any:
-    return asyncio.run(runnable.ainvoke(PROMPT))
+async def _ainvoke(runnable: Runnable[Any, Any]) -> Any:
+    return await runnable.ainvoke(PROMPT)
 
 
 def _batch(runnable: Runnable[Any, Any]) -> Any:
     return runnable.batch([PROMPT], return_exceptions=False)[0]
 
 
-def _abatch(runnable: Runnable[Any, Any]) -> Any:
-    return asyncio.run(runnable.abatch([PROMPT]))[0]
+async def _abatch(runnable: Runnable[Any, Any]) -> Any:
+    return (await runnable.abatch([PROMPT]))[0]
 
 
 def _stream(runnable: Runnable[Any, Any]) -> Any:
     return _collect(list(runnable.stream(PROMPT)))
 
 
-def _astream(runnable: Runnable[Any, Any]) -> Any:
-    async def run() -> list[Any]:
-        return [item async for item in runnable.astream(PROMPT)]
-
-    return _collect(asyncio.run(run()))
+async def _astream(runnable: Runnable[Any, Any]) -> Any:
+    return _collect([item async for item in runnable.astream(PROMPT)])
 
 
 def _invoke_with_handler(runnable: Runnable[Any, Any]) -> Any:
@@ -104,33 +101,63 @@ def _invoke_with_protocol_handler(runnable: Runnable[Any, Any]) -> Any:
     return runnable.invoke(PROMPT, config={"callbacks": [ProtocolStreamingHandler()]})
 
 
-def _ainvoke_in_astream_events(runnable: Runnable[Any, Any]) -> Any:
+async def _ainvoke_in_astream_events(runnable: Runnable[Any, Any]) -> Any:
     """``ainvoke`` inside a step run by ``astream_events``, as in a LangGraph node."""
 
     async def step(text: str, config: RunnableConfig) -> Any:
         return await runnable.ainvoke(text, config=config)
 
-    async def run() -> Any:
-        output: Any = None
-        async for event in RunnableLambda(step).astream_events(PROMPT, version="v2"):
-            if event["event"] == "on_chain_end" and not event["parent_ids"]:
-                output = event["data"]["output"]
-        return output
-
-    return asyncio.run(run())
+    output: Any = None
+    async for event in RunnableLambda(step).astream_events(PROMPT, version="v2"):
+        if event["event"] == "on_chain_end" and not event["parent_ids"]:
+            output = event["data"]["output"]
+    return output
 
 
 @dataclass(frozen=True)
 class Path:
-    """One way into the model: how to call a runnable, and whether it streams."""
+    """One way into the model: how to call a runnable, and whether it streams.
+
+    An async path has ``acall`` (the coroutine) and its ``call`` runs it in a
+    fresh event loop, closed after, as ``asyncio.run`` does.
+    """
 
     name: str
     call: Callable[[Runnable[Any, Any]], Any]
     streams: bool
     model_kwargs: dict[str, Any] = field(default_factory=dict)
+    acall: Callable[[Runnable[Any, Any]], Awaitable[Any]] | None = None
+
+    @classmethod
+    def of_async(
+        cls,
+        name: str,
+        acall: Callable[[Runnable[Any, Any]], Awaitable[Any]],
+        *,
+        streams: bool,
+        model_kwargs: dict[str, Any] | None = None,
+    ) -> Path:
+        def call(runnable: Runnable[Any, Any]) -> Any:
+            async def once() -> Any:
+                return await acall(runnable)
+
+            return asyncio.run(once())
+
+        return cls(name, call, streams, model_kwargs or {}, acall)
 
     def __str__(self) -> str:
         return self.name
+
+    def repeat(self, runnable: Runnable[Any, Any], times: int) -> list[Any]:
+        """Call ``runnable`` ``times`` times this way; an async path's calls share one loop."""
+        acall = self.acall
+        if acall is None:
+            return [self.call(runnable) for _ in range(times)]
+
+        async def calls() -> list[Any]:
+            return [await acall(runnable) for _ in range(times)]
+
+        return asyncio.run(calls())
 
     def run(
         self, build: Build, api: FakeAPI, *, streams: bool | None = None, **model_kwargs: Any
@@ -151,15 +178,17 @@ class Path:
 
 PATHS = [
     Path("invoke", _invoke, streams=False),
-    Path("ainvoke", _ainvoke, streams=False),
+    Path.of_async("ainvoke", _ainvoke, streams=False),
     Path("batch", _batch, streams=False),
-    Path("abatch", _abatch, streams=False),
+    Path.of_async("abatch", _abatch, streams=False),
     Path("stream", _stream, streams=True),
-    Path("astream", _astream, streams=True),
+    Path.of_async("astream", _astream, streams=True),
     Path("invoke[streaming=True]", _invoke, streams=True, model_kwargs={"streaming": True}),
-    Path("ainvoke[streaming=True]", _ainvoke, streams=True, model_kwargs={"streaming": True}),
+    Path.of_async(
+        "ainvoke[streaming=True]", _ainvoke, streams=True, model_kwargs={"streaming": True}
+    ),
     Path("invoke[streaming handler]", _invoke_with_handler, streams=True),
-    Path("ainvoke[astream_events]", _ainvoke_in_astream_events, streams=True),
+    Path.of_async("ainvoke[astream_events]", _ainvoke_in_astream_events, streams=True),
     Path("invoke[protocol handler]", _invoke_with_protocol_handler, streams=True),
 ]
 """Every path; ``stream``/``astream`` give the aggregate of what they yielded."""

@@ -16,13 +16,16 @@ from langchain_core.runnables import ConfigurableField
 
 from langchain_gradient import (
     ChatGradient,
+    ChatGradientAgent,
+    GradientEmbeddings,
     _clients,
     aclose_shared_clients,
+    alist_models,
     close_shared_clients,
     list_models,
 )
 
-from .loopback import SECRET, LoopbackServer, Reply, completion, delta
+from .loopback import SECRET, LoopbackServer, Reply, Request, completion, delta
 from .paths import PATHS, Path
 
 OK = Reply.json(completion("pong"))
@@ -89,6 +92,64 @@ def test_different_keys_and_urls_share_the_pool() -> None:
             "Bearer key-a",
             "Bearer key-c",
         ]
+
+
+# ------------------------------ every path: one connection per 100 calls
+
+STREAMED = Reply.sse([delta("po"), delta("ng"), delta(finish_reason="stop")])
+HUNDRED = 100
+
+
+def json_or_stream(request: Request) -> Reply:
+    """``pong`` as the request asks for it: a JSON body, or a stream ending in ``[DONE]``."""
+    return STREAMED if request.json().get("stream") else OK
+
+
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_every_path_opens_one_connection_per_100_calls(path: Path) -> None:
+    # Streams included: a stream's connection goes back to the pool only if
+    # its body was read to the end after [DONE] (an async path's calls share
+    # one event loop, whose client is the loop's).
+    with LoopbackServer(json_or_stream) as server:
+        replies = path.repeat(model_for(server, **path.model_kwargs), HUNDRED)
+        assert [reply.text for reply in replies] == ["pong"] * HUNDRED
+        assert [bool(r.json().get("stream")) for r in server.requests] == [path.streams] * HUNDRED
+        assert server.total_connections == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_agents_embeddings_and_the_catalogue_open_one_connection_per_100_calls(
+    mode: str,
+) -> None:
+    def answer(request: Request) -> Reply:
+        if request.path.endswith("/embeddings"):
+            return Reply.json({"object": "list", "data": [{"index": 0, "embedding": [0.5]}]})
+        if request.path.endswith("/models"):
+            return Reply.json({"object": "list", "data": [{"id": "m", "object": "model"}]})
+        return json_or_stream(request)
+
+    with LoopbackServer(answer) as server:
+        agent = ChatGradientAgent(base_url=server.base_url, api_key=SECRET)
+        embeddings = GradientEmbeddings(model="e", base_url=server.base_url, api_key=SECRET)
+        catalogue = {"api_key": SECRET, "base_url": server.base_url}
+        if mode == "sync":
+            for _ in range(HUNDRED // 4):
+                assert "".join(chunk.text for chunk in agent.stream("q")) == "pong"
+                assert agent.invoke("q").text == "pong"
+                assert embeddings.embed_query("q") == [0.5]
+                assert [m.id for m in list_models(**catalogue)] == ["m"]
+        else:
+
+            async def calls() -> None:
+                for _ in range(HUNDRED // 4):
+                    assert "".join([chunk.text async for chunk in agent.astream("q")]) == "pong"
+                    assert (await agent.ainvoke("q")).text == "pong"
+                    assert await embeddings.aembed_query("q") == [0.5]
+                    assert [m.id for m in await alist_models(**catalogue)] == ["m"]
+
+            asyncio.run(calls())
+        assert len(server.requests) == HUNDRED
+        assert server.total_connections == 1
 
 
 # ------------------------------------------------------- what splits a pool
