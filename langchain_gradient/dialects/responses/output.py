@@ -184,6 +184,9 @@ def check_status(
         raise error(msg)
     if status in (None, "completed", "incomplete"):
         return
+    if status == "cancelled":
+        msg = "the response was cancelled before it finished"
+        raise error(msg)
     msg = f"the response did not finish (status {status!r}); background responses are not supported"
     raise error(msg)
 
