@@ -146,9 +146,7 @@ def typed_events(
     for index, item in enumerate(output_items(reply)):
         events += _item_events(index, item, reply, done_events=done_events, deltas=deltas)
     last = "response.incomplete" if reply.incomplete else "response.completed"
-    events.append(
-        {"type": last, "response": final if final_output else {**final, "output": []}}
-    )
+    events.append({"type": last, "response": final if final_output else {**final, "output": []}})
     return [{**event, "sequence_number": n} for n, event in enumerate(events)]
 
 
@@ -184,7 +182,9 @@ def _item_events(
             )
     elif kind == "message":
         for part_index, part in enumerate(item["content"]):
-            events += _part_events(where, part_index, part, reply, done_events, deltas)
+            events += _part_events(
+                where, part_index, part, reply, done_events=done_events, deltas=deltas
+            )
     else:
         parts = reply.reasoning[int(item["id"].removeprefix("rs_"))]
         summary = reply.reasoning_as_summary
@@ -206,6 +206,7 @@ def _part_events(
     part_index: int,
     part: dict[str, Any],
     reply: Reply,
+    *,
     done_events: bool,
     deltas: bool,
 ) -> list[dict[str, Any]]:
@@ -221,8 +222,7 @@ def _part_events(
     else:
         if deltas:
             events += [
-                {"type": "response.output_text.delta", **at, "delta": piece}
-                for piece in reply.text
+                {"type": "response.output_text.delta", **at, "delta": piece} for piece in reply.text
             ]
         if done_events or not deltas:
             events.append({"type": "response.output_text.done", **at, "text": part["text"]})
@@ -254,7 +254,12 @@ def chunk_events(reply: Reply) -> list[dict[str, Any]]:
     if reply.refusal:
         events.append(chunk({"refusal": reply.refusal}))
     for index, call in enumerate(reply.calls):
-        head = {"index": index, "id": call.call_id, "type": "function", "function": {"name": call.name}}
+        head = {
+            "index": index,
+            "id": call.call_id,
+            "type": "function",
+            "function": {"name": call.name},
+        }
         events.append(chunk({"tool_calls": [head]}))
         events += [
             chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})

@@ -1,4 +1,4 @@
-"""The Responses dialect's request builder: LangChain messages and options -> ``/responses`` body."""
+"""The Responses dialect's request builder: messages and options -> a ``/responses`` body."""
 
 from __future__ import annotations
 
@@ -87,7 +87,13 @@ def test_an_invalid_tool_call_goes_back_with_its_raw_arguments() -> None:
     message = AIMessage(
         "",
         invalid_tool_calls=[
-            {"name": "add", "args": '{"a": 1', "id": "call_x", "error": "bad", "type": "invalid_tool_call"}
+            {
+                "name": "add",
+                "args": '{"a": 1',
+                "id": "call_x",
+                "error": "bad",
+                "type": "invalid_tool_call",
+            }
         ],
     )
     assert body([HumanMessage("hi"), message])["input"][1] == {
@@ -109,8 +115,16 @@ def test_images_become_input_image_parts() -> None:
         [
             {"type": "text", "text": "What is this?"},
             {"type": "image", "url": "https://example.com/cat.png"},
-            {"type": "image", "base64": "aGk=", "mime_type": "image/png", "extras": {"detail": "low"}},
-            {"type": "image_url", "image_url": {"url": "https://example.com/dog.png", "detail": "high"}},
+            {
+                "type": "image",
+                "base64": "aGk=",
+                "mime_type": "image/png",
+                "extras": {"detail": "low"},
+            },
+            {
+                "type": "image_url",
+                "image_url": {"url": "https://example.com/dog.png", "detail": "high"},
+            },
         ]
     )
     assert body([message])["input"][0]["content"] == [
@@ -178,7 +192,7 @@ def test_token_limits_become_max_output_tokens(given: dict[str, Any], expected: 
 
 
 def test_a_zero_token_limit_is_refused() -> None:
-    with pytest.raises(GradientInvalidInputError, match="max_output_tokens must be .* at least 1"):
+    with pytest.raises(GradientInvalidInputError, match=r"max_output_tokens must be .* at least 1"):
         body([HumanMessage("hi")], max_tokens=0)
 
 
@@ -194,12 +208,13 @@ def test_conflicting_efforts_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs", "seed"]
+    "name",
+    ["frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs", "seed"],
 )
 def test_options_without_a_counterpart_are_refused_by_name(name: str) -> None:
     value = {"logit_bias": {1: 2}, "logprobs": True}.get(name, 1)
     with pytest.raises(GradientInvalidInputError, match=f"{name} has no counterpart"):
-        body([HumanMessage("hi")], **{name: value})
+        build_payload([HumanMessage("hi")], {**MODEL, name: value}, stream=False)
 
 
 def test_one_choice_is_implicit_and_several_are_refused() -> None:
@@ -250,7 +265,12 @@ def test_responses_only_fields_pass_through() -> None:
 def test_a_json_schema_response_format_becomes_a_flat_text_format() -> None:
     response_format = {
         "type": "json_schema",
-        "json_schema": {"name": "Answer", "description": "d", "schema": {"type": "object"}, "strict": True},
+        "json_schema": {
+            "name": "Answer",
+            "description": "d",
+            "schema": {"type": "object"},
+            "strict": True,
+        },
     }
     sent = body([HumanMessage("hi")], response_format=response_format, text={"verbosity": "low"})
     assert sent["text"] == {
@@ -325,7 +345,10 @@ def test_bound_tools_are_sent_flat_with_strict_and_extra_keys() -> None:
         ("any", "required"),
         (True, "required"),
         ("Weather", {"type": "function", "name": "Weather"}),
-        ({"type": "function", "function": {"name": "Weather"}}, {"type": "function", "name": "Weather"}),
+        (
+            {"type": "function", "function": {"name": "Weather"}},
+            {"type": "function", "name": "Weather"},
+        ),
         ({"type": "function", "name": "Weather"}, {"type": "function", "name": "Weather"}),
         ({"type": "web_search"}, {"type": "web_search"}),
     ],

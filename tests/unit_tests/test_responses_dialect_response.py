@@ -56,7 +56,7 @@ def test_the_measured_llama_server_shape_maps_to_a_message() -> None:
         },
     }
     result = responses_result(body, "requested-model")
-    message = result.generations[0].message
+    message = message_of(body)
     assert message.content == "Paris."
     assert message.response_metadata == {
         "model_name": "qwen2.5-coder-1.5b-instruct",
@@ -72,7 +72,10 @@ def test_the_measured_llama_server_shape_maps_to_a_message() -> None:
         "total_tokens": 33,
         "input_token_details": {"cache_read": 0},
     }
-    assert result.llm_output == {"model_name": "qwen2.5-coder-1.5b-instruct", "token_usage": body["usage"]}
+    assert result.llm_output == {
+        "model_name": "qwen2.5-coder-1.5b-instruct",
+        "token_usage": body["usage"],
+    }
     assert message.id is None  # left to LangChain, as on Chat Completions
 
 
@@ -116,7 +119,10 @@ def test_a_summary_counts_only_when_the_reasoning_has_no_content() -> None:
         "content": [{"type": "reasoning_text", "text": "Long thoughts."}],
     }
     only_summary = {"type": "reasoning", "summary": summary}
-    assert message_of(response(with_content)).additional_kwargs["reasoning_content"] == "Long thoughts."
+    assert (
+        message_of(response(with_content)).additional_kwargs["reasoning_content"]
+        == "Long thoughts."
+    )
     assert message_of(response(only_summary)).additional_kwargs["reasoning_content"] == "Short."
 
 
@@ -198,7 +204,12 @@ def test_a_refusal_is_kept_as_on_chat_completions() -> None:
 
 def test_server_tool_items_and_citations_are_kept_not_dropped() -> None:
     search = {"type": "web_search_call", "id": "ws_1", "status": "completed"}
-    citation = {"type": "url_citation", "url": "https://example.com", "start_index": 0, "end_index": 5}
+    citation = {
+        "type": "url_citation",
+        "url": "https://example.com",
+        "start_index": 0,
+        "end_index": 5,
+    }
     message = message_of(response(search, text_item("Hello", annotations=[citation])))
     assert message.content == "Hello"
     assert message.additional_kwargs == {
@@ -223,23 +234,34 @@ def test_every_documented_text_shape_is_read(output: list[dict[str, Any]]) -> No
 def test_a_body_without_model_names_the_requested_one() -> None:
     body = response(text_item("Hi"))
     del body["model"]
-    assert message_of(body, "openai-gpt-5.2-pro").response_metadata["model_name"] == "openai-gpt-5.2-pro"
+    assert (
+        message_of(body, "openai-gpt-5.2-pro").response_metadata["model_name"]
+        == "openai-gpt-5.2-pro"
+    )
 
 
 def test_usage_already_in_chat_completions_names_is_read_too() -> None:
-    body = response(text_item("Hi"), usage={"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6})
-    assert message_of(body).usage_metadata == {"input_tokens": 5, "output_tokens": 1, "total_tokens": 6}
+    body = response(
+        text_item("Hi"), usage={"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}
+    )
+    assert message_of(body).usage_metadata == {
+        "input_tokens": 5,
+        "output_tokens": 1,
+        "total_tokens": 6,
+    }
 
 
 def test_a_chat_shaped_body_is_mapped_as_chat_completions() -> None:
     body = {
         "id": "resp_1",
         "model": "served-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}
+        ],
         "usage": {"input_tokens": 4, "output_tokens": 1, "total_tokens": 5},
     }
     result = responses_result(body, "requested")
-    message = result.generations[0].message
+    message = message_of(body)
     assert message.content == "Hi"
     assert message.usage_metadata == {"input_tokens": 4, "output_tokens": 1, "total_tokens": 5}
     assert result.llm_output is not None
@@ -250,7 +272,10 @@ def test_a_chat_shaped_body_is_mapped_as_chat_completions() -> None:
     ("body", "match"),
     [
         (["not", "an", "object"], "expected a JSON object from /responses"),
-        (response(status="failed", error={"code": "server_error", "message": "boom"}), "failed: .*boom"),
+        (
+            response(status="failed", error={"code": "server_error", "message": "boom"}),
+            "failed: .*boom",
+        ),
         (response(error={"message": "quota"}), "failed: .*quota"),
         (response(status="cancelled"), "was cancelled before it finished"),
         (response(status="queued"), "background responses are not supported"),
