@@ -167,6 +167,11 @@ def test_reasoning_is_echoed_before_the_calls_only_when_asked() -> None:
     assert echoed[1:] == plain
 
 
+def test_an_empty_assistant_turn_keeps_its_place() -> None:
+    items = body([HumanMessage("a"), AIMessage(""), HumanMessage("b")])["input"]
+    assert items[1] == {"type": "message", "role": "assistant", "content": ""}
+
+
 def test_message_names_are_not_sent() -> None:
     items = body([HumanMessage("hi", name="alice"), AIMessage("hello", name="agent")])["input"]
     assert all("name" not in item for item in items)

@@ -291,10 +291,11 @@ def _items_of(message: Mapping[str, Any], index: int) -> list[dict[str, Any]]:
             }
         )
     content = message.get("content")
-    if content:
-        content = _parts(content, index, "output_text")
+    calls = message.get("tool_calls") or []
+    if content or not calls:  # an empty turn keeps its place; calls carry their own
+        content = _parts(content or "", index, "output_text")
         items.append({"type": "message", "role": "assistant", "content": content})
-    for call in message.get("tool_calls") or []:
+    for call in calls:
         function = call.get("function") if isinstance(call, Mapping) else None
         if not isinstance(function, Mapping):
             msg = f"message {index}: tool call {call!r} has no function"
