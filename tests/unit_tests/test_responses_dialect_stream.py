@@ -24,6 +24,7 @@ from tests.unit_tests.responses_replies import (
     Reply,
     aggregate,
     chunk_events,
+    invoke,
     stream_chunks,
     typed_events,
 )
@@ -296,3 +297,18 @@ def test_chunk_tool_calls_and_reasoning_map_as_on_chat_completions() -> None:
         ("call_1", {"a": 1}),
         ("call_2", {}),
     ]
+
+
+def test_several_server_items_add_up_in_order_whole_and_streamed() -> None:
+    first = {"type": "web_search_call", "id": "ws_1", "status": "completed"}
+    second = {"type": "mcp_call", "id": "mcp_1", "name": "lookup", "output": "42"}
+    final = {"id": "r", "status": "completed", "output": [first, second]}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": {"id": "r", "status": "in_progress"}},
+        {"type": "response.output_item.done", "output_index": 0, "item": first},
+        {"type": "response.output_item.done", "output_index": 1, "item": second},
+        {"type": "response.completed", "response": final},
+    ]
+    streamed = aggregate(events).additional_kwargs
+    assert streamed == {"server_output_items": [first, second]}
+    assert invoke(final).additional_kwargs == streamed

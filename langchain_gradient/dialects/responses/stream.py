@@ -217,7 +217,7 @@ class ResponsesStreamMapper(StreamMapper):
 
     # ------------------------------------------------------------ items
 
-    def _slot(self, output_index: Any, item_id: Any, *, create: bool = True) -> _Slot | None:
+    def _slot(self, output_index: Any, item_id: Any) -> _Slot:
         """The output item an event is about: by item id, else by output index."""
         position = as_int(output_index)
         item_id = item_id if isinstance(item_id, str) and item_id else None
@@ -229,8 +229,6 @@ class ResponsesStreamMapper(StreamMapper):
             if item_id is None or candidate.item_id in (None, item_id):
                 found = self._by_output[position]
         if found is None:
-            if not create:
-                return None
             found = len(self._slots)
             self._slots.append(_Slot(number=found))
         slot = self._slots[found]
@@ -242,9 +240,7 @@ class ResponsesStreamMapper(StreamMapper):
         return slot
 
     def _event_slot(self, event: Mapping[str, Any]) -> _Slot:
-        slot = self._slot(event.get("output_index"), event.get("item_id"))
-        assert slot is not None  # noqa: S101 - created when missing
-        return slot
+        return self._slot(event.get("output_index"), event.get("item_id"))
 
     def _add_text(
         self, out: _Out, slot: _Slot, kind: PartKind, key: tuple[str, int], text: str
@@ -254,7 +250,10 @@ class ResponsesStreamMapper(StreamMapper):
             return
         if kind == "reasoning":
             if key[0] == "summary" and slot.has_content_reasoning:
-                return  # a summary restates content already streamed (see output.item_parts)
+                # A summary restates content already streamed (see output.item_parts).
+                # The other order (summary deltas, then content) is kept whole: no
+                # server is known to send it, and streamed text cannot be withdrawn.
+                return
             if key[0] == "content":
                 slot.has_content_reasoning = True
             part = (slot.number, key)
@@ -325,7 +324,6 @@ class ResponsesStreamMapper(StreamMapper):
         if not isinstance(item, Mapping):
             _bad(event, "item")
         slot = self._slot(event.get("output_index"), item.get("id"))
-        assert slot is not None  # noqa: S101 - created when missing
         kind = item.get("type")
         if kind == "function_call":
             self._register_call(out, slot, item)
@@ -338,7 +336,6 @@ class ResponsesStreamMapper(StreamMapper):
         if not isinstance(item, Mapping):
             _bad(event, "item")
         slot = self._slot(event.get("output_index"), item.get("id"))
-        assert slot is not None  # noqa: S101 - created when missing
         self._complete_item(out, slot, item)
 
     def _on_text_delta(self, event: Mapping[str, Any], out: _Out) -> None:
@@ -424,7 +421,6 @@ class ResponsesStreamMapper(StreamMapper):
             if not isinstance(item, Mapping):
                 _bad(event, "response.output")
             slot = self._slot(position, item.get("id"))
-            assert slot is not None  # noqa: S101 - created when missing
             if not slot.done:
                 self._complete_item(out, slot, item)
         incomplete = event.get("type") == "response.incomplete"
