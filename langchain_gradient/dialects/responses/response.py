@@ -114,7 +114,7 @@ def _read_output(output: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
             msg = f"output item {position} is not an object: {quote(item)}"
             raise GradientResponseError(msg)
         kind = item.get("type")
-        if kind not in _MAPPED_ITEMS:
+        if not isinstance(kind, str) or kind not in _MAPPED_ITEMS:
             server_items.append(item)
             continue
         if kind == "function_call":
