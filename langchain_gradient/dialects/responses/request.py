@@ -55,7 +55,14 @@ from langchain_core.messages import BaseMessage
 from langchain_gradient._request import message_to_dict, validate_params
 from langchain_gradient.errors import GradientInvalidInputError
 
-__all__ = ["PATH", "build_payload", "input_items", "translate_options"]
+__all__ = [
+    "PATH",
+    "build_payload",
+    "flat_tool_choice",
+    "flat_tools",
+    "input_items",
+    "translate_options",
+]
 
 PATH = "responses"
 """The endpoint, relative to ``base_url``."""
