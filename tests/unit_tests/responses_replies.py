@@ -45,6 +45,8 @@ class Reply:
     reasoning_as_summary: bool = False
     """Reasoning in ``summary`` parts (OpenAI models) instead of ``content``."""
     refusal: str = ""
+    annotations: tuple[dict[str, Any], ...] = ()
+    """Citations on the text (needs text)."""
     calls: tuple[Call, ...] = ()
     usage: dict[str, Any] | None = field(
         default_factory=lambda: {
@@ -79,7 +81,8 @@ def output_items(reply: Reply) -> list[dict[str, Any]]:
     ]
     content: list[dict[str, Any]] = []
     if reply.text:
-        content.append({"type": "output_text", "text": "".join(reply.text), "annotations": []})
+        text = {"type": "output_text", "text": "".join(reply.text)}
+        content.append({**text, "annotations": list(reply.annotations)})
     if reply.refusal:
         content.append({"type": "refusal", "refusal": reply.refusal})
     if content:
@@ -224,6 +227,10 @@ def _part_events(
             events += [
                 {"type": "response.output_text.delta", **at, "delta": piece} for piece in reply.text
             ]
+        events += [
+            {"type": "response.output_text.annotation.added", **at, "annotation": note}
+            for note in reply.annotations
+        ]
         if done_events or not deltas:
             events.append({"type": "response.output_text.done", **at, "text": part["text"]})
     if done_events:
@@ -232,7 +239,10 @@ def _part_events(
 
 
 def chunk_events(reply: Reply) -> list[dict[str, Any]]:
-    """The reply as the chunk-like stream of Gradient's spec (``object: response.chunk``)."""
+    """The reply as the chunk-like stream of Gradient's spec (``object: response.chunk``).
+
+    That shape has no place for annotations; they are left out.
+    """
 
     def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
         return {

@@ -82,6 +82,7 @@ class _Slot:
     emitted: dict[tuple[str, int], str] = field(default_factory=dict)
     """Per part: the text sent so far (for function calls, the arguments)."""
     call_sent: bool = False
+    annotations_sent: int = 0
     has_content_reasoning: bool = False
     done: bool = False
 
@@ -307,7 +308,9 @@ class ResponsesStreamMapper(StreamMapper):
         elif kind in ("message", "text", "reasoning"):
             for part in item_parts(item):
                 self._complete_part(out, slot, part)
-            out.keep(ANNOTATIONS_KEY, annotations_of(item))
+            annotations = annotations_of(item)
+            out.keep(ANNOTATIONS_KEY, annotations[slot.annotations_sent :])
+            slot.annotations_sent = max(slot.annotations_sent, len(annotations))
         else:
             out.keep(SERVER_ITEMS_KEY, [dict(item)])
 
@@ -390,6 +393,13 @@ class ResponsesStreamMapper(StreamMapper):
         for found in parts:
             self._complete_part(out, slot, found._replace(key=(found.key[0], index)))
 
+    def _on_annotation(self, event: Mapping[str, Any], out: _Out) -> None:
+        """``response.output_text.annotation.added``: a citation, sent as it comes."""
+        if "annotation" in event:
+            slot = self._event_slot(event)
+            slot.annotations_sent += 1
+            out.keep(ANNOTATIONS_KEY, [event["annotation"]])
+
     def _on_arguments_delta(self, event: Mapping[str, Any], out: _Out) -> None:
         text = event.get("delta")
         if not isinstance(text, str):
@@ -453,6 +463,7 @@ _HANDLERS: dict[str, _Handler] = {
     "response.content_part.done": ResponsesStreamMapper._on_part_done,
     "response.output_text.delta": ResponsesStreamMapper._on_text_delta,
     "response.output_text.done": ResponsesStreamMapper._on_text_done,
+    "response.output_text.annotation.added": ResponsesStreamMapper._on_annotation,
     "response.refusal.delta": ResponsesStreamMapper._on_refusal_delta,
     "response.refusal.done": ResponsesStreamMapper._on_refusal_done,
     "response.reasoning_text.delta": ResponsesStreamMapper._on_reasoning_delta,
