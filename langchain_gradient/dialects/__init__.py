@@ -56,7 +56,6 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
 
 from langchain_gradient import _request, _response
-from langchain_gradient.dialects import responses
 
 __all__ = ["CHAT_COMPLETIONS", "RESPONSES", "Dialect", "PayloadBuilder"]
 
@@ -98,10 +97,24 @@ CHAT_COMPLETIONS = Dialect(
     stream_mapper=_response.StreamMapper,
 )
 
-RESPONSES = Dialect(
-    name="responses",
-    path=responses.PATH,
-    build_payload=responses.build_payload,
-    result=responses.responses_result,
-    stream_mapper=responses.ResponsesStreamMapper,
-)
+
+def __getattr__(name: str) -> Dialect:
+    """``RESPONSES``, imported on first use (module ``__getattr__``, PEP 562).
+
+    A plain Chat Completions call never needs the Responses modules, so
+    importing this package does not load them.
+    """
+    if name == "RESPONSES":
+        from langchain_gradient.dialects import responses  # noqa: PLC0415
+
+        dialect = Dialect(
+            name="responses",
+            path=responses.PATH,
+            build_payload=responses.build_payload,
+            result=responses.responses_result,
+            stream_mapper=responses.ResponsesStreamMapper,
+        )
+        globals()[name] = dialect  # later lookups find it without this hook
+        return dialect
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -13,6 +13,8 @@ refusal checks a real call will.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
 from operator import add
@@ -236,3 +238,16 @@ def test_bound_tools_come_back_as_tool_calls_on_every_path(path: str) -> None:
         ("call_b", {"name": "B"}),
     ]
     assert message.response_metadata["finish_reason"] == "tool_calls"
+
+
+def test_the_dialects_name_their_paths_and_the_responses_one_loads_on_first_use() -> None:
+    code = (
+        "import sys, langchain_gradient.dialects as d\n"
+        "assert 'langchain_gradient.dialects.responses' not in sys.modules\n"
+        "print(d.CHAT_COMPLETIONS.path, d.RESPONSES.path, d.RESPONSES is d.RESPONSES)\n"
+    )
+    done = subprocess.run(  # noqa: S603 - a fixed script, run by this interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["chat/completions", "responses", "True"]
+    assert RESPONSES.stream_mapper("m").finished is False
