@@ -45,6 +45,13 @@ that raises::
   equivalent Chat Completions body and maps that), and both streams the same
   chunks, so truncation (``finish_reason`` ``"length"``), refusals,
   ``invalid_tool_calls`` and usage behave alike on every path.
+
+Left to the face (the wiring step): the ``use_responses_api`` field and the
+per-call rule; the URL, which `ChatGradient._prepared` caches per
+configuration, per dialect path; saying which API answered in
+``response_metadata`` (neither mapper adds it, so both can be given it in
+one place); and ``_result`` / ``_stream_mapper``, the hooks agents extend,
+taking the chosen dialect.
 """
 
 from __future__ import annotations
