@@ -41,6 +41,7 @@ from langchain_gradient._request import build_payload
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._settings import check_settings, invalid_input
 from langchain_gradient._version import __version__
+from langchain_gradient.batches._mixin import BatchInferenceMixin
 from langchain_gradient.errors import (
     GradientInvalidInputError,
     GradientMissingAPIKeyError,
@@ -86,7 +87,7 @@ class _Prepared(NamedTuple):
     policy: _transport.RetryPolicy
 
 
-class ChatGradient(PooledClientsLifecycle, BaseChatModel):
+class ChatGradient(PooledClientsLifecycle, BatchInferenceMixin, BaseChatModel):
     """DigitalOcean Gradient serverless inference chat model.
 
     Talks to Gradient's OpenAI-compatible Chat Completions API
