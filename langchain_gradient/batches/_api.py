@@ -101,9 +101,7 @@ class NoConflictRetry(_transport.RetryPolicy):
     cannot change the answer.
     """
 
-    def delay(
-        self, attempt: int, error: Any, headers: httpx.Headers | None
-    ) -> float | None:
+    def delay(self, attempt: int, error: Any, headers: httpx.Headers | None) -> float | None:
         if isinstance(error, GradientStatusError) and error.status_code == 409:
             return None
         return super().delay(attempt, error, headers)

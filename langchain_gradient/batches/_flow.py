@@ -67,7 +67,7 @@ class Endpoints:
     @classmethod
     def of(cls, model: ChatGradient) -> Endpoints:
         """The model's settings (its key, base URL, timeout and ``max_retries``)."""
-        prepared = model._prepared()  # noqa: SLF001 - raises if the key is missing
+        prepared = model._prepared()
         return cls(
             base_url=model.base_url,
             headers=prepared.headers,
@@ -153,7 +153,7 @@ def cancel(api: Endpoints, job_id: str) -> Flow[JobInfo]:
     try:
         body = yield api.call("POST", api.job(job_id, "/cancel"), policy=policy)
     except GradientStatusError as exc:
-        if exc.status_code != 409:  # noqa: PLR2004
+        if exc.status_code != 409:
             raise
         msg = (
             f"batch {job_id} cannot be cancelled: {exc.server_message} (a job that has "
@@ -216,7 +216,7 @@ def _links(
         try:
             links = result_links((yield api.call("GET", api.job(job_id, "/results"))))
         except GradientStatusError as exc:
-            if exc.status_code != 412:  # noqa: PLR2004
+            if exc.status_code != 412:
                 raise
             links, reason = None, f"{reason} (HTTP 412: {exc.server_message})"
         if links is not None:

@@ -161,7 +161,7 @@ class GradientBatchJob:
         return _flow.Endpoints.of(self._model)
 
     def _clients(self) -> Any:
-        return self._model._clients  # noqa: SLF001 - the model's own clients
+        return self._model._clients
 
     def _seen(self, info: JobInfo) -> JobInfo:
         self.info = info
@@ -186,7 +186,7 @@ class GradientBatchJob:
             requested = self._requested_model or info.metadata.get(MODEL_KEY) or model.model
 
             def map_body(body: Any) -> AIMessage:
-                return as_invoked(model._result(body, requested), output_version)  # noqa: SLF001
+                return as_invoked(model._result(body, requested), output_version)
 
             return ResultCollector(info.id, count, map_body, request_url)
 
@@ -253,9 +253,7 @@ def prepare_submit(
     metadata[COUNT_KEY] = str(spooled.count)
     metadata[MODEL_KEY] = spooled.model
     request_id = str(uuid.uuid4())
-    flow = _flow.submit(
-        api, spooled, provider=provider, metadata=metadata, request_id=request_id
-    )
+    flow = _flow.submit(api, spooled, provider=provider, metadata=metadata, request_id=request_id)
     return spooled, flow
 
 

@@ -14,6 +14,7 @@ to put results back in input order and to notice a line that never came back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -170,10 +171,8 @@ class SpooledBatch:
 
     def discard(self) -> None:
         """Delete the file."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
-        except FileNotFoundError:
-            pass
 
 
 class FileContent:
@@ -203,8 +202,8 @@ def spool(
     *,
     stop: list[str] | None,
     kwargs: Mapping[str, Any],
-    max_requests: int = MAX_REQUESTS,
-    max_bytes: int = MAX_FILE_BYTES,
+    max_requests: int | None = None,
+    max_bytes: int | None = None,
 ) -> SpooledBatch:
     """Build every line with ``model``'s request builder and write the file.
 
@@ -213,6 +212,8 @@ def spool(
             limit, a non-text part, ``n > 1``, or anything ``invoke`` itself
             would refuse for an input (naming the input). Nothing is sent.
     """
+    max_requests = MAX_REQUESTS if max_requests is None else max_requests
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence):
         msg = f"inputs must be a list of inputs (one per request), got {type(inputs).__name__}"
         raise GradientInvalidInputError(msg)
@@ -248,8 +249,8 @@ def spool(
                 if size > max_bytes:
                     msg = (
                         f"the batch file passes {max_bytes:,} bytes at input {position}; "
-                        "a batch file takes at most 200 MB: split the inputs over "
-                        "several submit_batch calls"
+                        "that is the most a batch file may hold (200 MB): split the "
+                        "inputs over several submit_batch calls"
                     )
                     raise GradientInvalidInputError(msg)
                 handle.write(line)
@@ -270,7 +271,7 @@ def _body(
     messages = to_messages(value, position)
     try:
         # The request invoke sends (a fresh kwargs copy: _payload pops from it).
-        body = model._payload(messages, stop, stream=False, kwargs=dict(kwargs))  # noqa: SLF001
+        body = model._payload(messages, stop, stream=False, kwargs=dict(kwargs))
     except GradientInvalidInputError as exc:
         msg = f"input {position}: {exc}"
         raise GradientInvalidInputError(msg) from exc

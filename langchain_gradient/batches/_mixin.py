@@ -80,7 +80,7 @@ class BatchInferenceMixin:
             kwargs=kwargs,
         )
         try:
-            info = _drive.run(flow, model._clients)  # noqa: SLF001
+            info = _drive.run(flow, model._clients)
         finally:
             spooled.discard()
         return _job.submitted(model, spooled, info)
@@ -107,7 +107,7 @@ class BatchInferenceMixin:
             kwargs=kwargs,
         )
         try:
-            info = await _drive.arun(flow, model._clients)  # noqa: SLF001
+            info = await _drive.arun(flow, model._clients)
         finally:
             spooled.discard()
         return _job.submitted(model, spooled, info)
@@ -126,7 +126,7 @@ class BatchInferenceMixin:
 
         model = cast("ChatGradient", self)
         job = _job.GradientBatchJob(model, job_id)
-        info = _drive.run(_flow.status(job._api(), job_id), model._clients)  # noqa: SLF001
+        info = _drive.run(_flow.status(job._api(), job_id), model._clients)
         job.info = info
         return job
 
@@ -136,6 +136,6 @@ class BatchInferenceMixin:
 
         model = cast("ChatGradient", self)
         job = _job.GradientBatchJob(model, job_id)
-        info = await _drive.arun(_flow.status(job._api(), job_id), model._clients)  # noqa: SLF001
+        info = await _drive.arun(_flow.status(job._api(), job_id), model._clients)
         job.info = info
         return job

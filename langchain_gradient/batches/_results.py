@@ -19,9 +19,10 @@ without a line get `GradientBatchNotProcessedError`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from langchain_core.messages import AIMessage
@@ -121,7 +122,7 @@ class ResultCollector:
         index, count = parsed
         if self.count is None:
             self.count = count
-            self._outcomes = [None] * count
+            self._outcomes = [None for _ in range(count)]
         if count != self.count:
             self._fail(
                 f"a result line has a custom_id this job never sent: {quote(raw_id)} "
@@ -129,7 +130,7 @@ class ResultCollector:
             )
         if self._outcomes[index] is not None:
             self._fail(f"the result for input {index} ({raw_id}) appears more than once")
-        self._outcomes[index] = self._outcome(entry, raw_id)
+        self._outcomes[index] = self._outcome(entry, str(raw_id))
         self.received += 1
 
     def finish(self, status: str, total_hint: int | None) -> list[Outcome]:
@@ -151,7 +152,7 @@ class ResultCollector:
                     "had, so its results cannot be checked"
                 )
             self.count = total_hint
-            self._outcomes = [None] * total_hint
+            self._outcomes = [None for _ in range(total_hint)]
         missing = [i for i, outcome in enumerate(self._outcomes) if outcome is None]
         if missing and status not in ("expired", "cancelled"):
             shown = ", ".join(str(i) for i in missing[:_SHOWN])
@@ -189,13 +190,11 @@ class ResultCollector:
     def _response(self, response: Mapping[str, Any]) -> Outcome:
         body = response.get("body")
         if isinstance(body, str):
-            try:
+            with contextlib.suppress(ValueError):  # left as text: the error quotes it
                 body = json.loads(body)
-            except ValueError:
-                pass
         status = response.get("status_code")
         status = status if isinstance(status, int) and not isinstance(status, bool) else 200
-        if 200 <= status < 300:  # noqa: PLR2004
+        if 200 <= status < 300:
             try:
                 return self._map_body(body)
             except GradientError as exc:
@@ -210,7 +209,7 @@ class ResultCollector:
         )
         return error_from_response(http_response)
 
-    def _fail(self, message: str) -> Any:
+    def _fail(self, message: str) -> NoReturn:
         raise GradientBatchResultsError(
             f"batch {self.job_id}: {message}", job_id=self.job_id, outcomes=list(self._outcomes)
         )

@@ -126,9 +126,7 @@ class GradientBatchRequestError(GradientError, ModelAPIError):
         body: The decoded error object.
     """
 
-    def __init__(
-        self, message: str, *, code: str | None, custom_id: str, body: Any = None
-    ) -> None:
+    def __init__(self, message: str, *, code: str | None, custom_id: str, body: Any = None) -> None:
         super().__init__(message)
         self.code = code
         self.custom_id = custom_id
