@@ -94,11 +94,18 @@ class BatchInferenceMixin:
         batch_metadata: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> GradientBatchJob:
-        """Async `submit_batch` (same arguments, result and errors)."""
+        """Async `submit_batch` (same arguments, result and errors).
+
+        Building and writing the file (CPU and disk work: seconds for 50,000
+        inputs) runs in a worker thread, so the event loop keeps serving.
+        """
+        import asyncio  # noqa: PLC0415
+
         from langchain_gradient.batches import _drive, _job  # noqa: PLC0415
 
         model = cast("ChatGradient", self)
-        spooled, flow = _job.prepare_submit(
+        spooled, flow = await asyncio.to_thread(
+            _job.prepare_submit,
             model,
             inputs,
             stop=stop,

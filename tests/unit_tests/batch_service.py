@@ -99,6 +99,7 @@ class BatchService:
         self.reorder = False
         self.foreign_line = False
         self.create_fails = 0
+        self.upload_fails = 0
         self.results_412 = 0
         self.expire_after: int | None = None
         self.fail_job = False
@@ -335,6 +336,9 @@ class BatchService:
         path = request.path.split("?", 1)[0]
         parts = path.strip("/").split("/")
         if request.method == "PUT" and parts[0] == "uploads":
+            if self.upload_fails > 0:
+                self.upload_fails -= 1
+                return Reply.text("SlowDown", 503)
             if "content-length" not in request.headers:
                 return Reply.text("MissingContentLength", 411)
             if request.headers.get("content-type", "application/octet-stream") != (

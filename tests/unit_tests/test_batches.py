@@ -159,6 +159,22 @@ def test_upload_goes_to_storage_without_key_with_length(service: BatchService, m
     assert all(r.headers["authorization"] == f"Bearer {SECRET}" for r in service.api.requests)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_failed_upload_is_sent_again_from_the_start(
+    service: BatchService, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patch_sleep(monkeypatch)
+    service.upload_fails = 1
+    job = call(mode, model_for(service), "submit_batch", ["a", "b"])
+    puts = [r for r in service.storage.requests if r.method == "PUT"]
+    assert len(puts) == 2
+    assert puts[0].body == puts[1].body
+    assert [o.content for o in call(mode, job, "results", poll_interval=0)] == [
+        "echo: a",
+        "echo: b",
+    ]
+
+
 def test_storage_host_catches_a_leaked_key() -> None:
     """The guard itself works: a request with the key makes the service fail the test."""
     svc = BatchService().__enter__()
