@@ -25,9 +25,36 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_socket import socket_allow_hosts
+
 from tests.unit_tests.loopback import SECRET, LoopbackServer, Reply, Request
 
 STORAGE_HOST = "127.0.0.2"
+
+
+def allow_storage_host() -> None:
+    """Let this test reach the second loopback address too (still loopback only)."""
+    socket_allow_hosts(["127.0.0.1", STORAGE_HOST, "::1", "localhost"], allow_unix_socket=True)
+
+
+def fake_clock(monkeypatch: Any) -> list[float]:
+    """Make poll waits advance a fake clock instead of sleeping; returns the waits."""
+    from langchain_gradient.batches import _drive
+
+    now = [1000.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    async def async_sleep(seconds: float) -> None:
+        sleep(seconds)
+
+    monkeypatch.setattr(_drive, "sleep", sleep)
+    monkeypatch.setattr(_drive, "async_sleep", async_sleep)
+    monkeypatch.setattr(_drive, "monotonic", lambda: now[0])
+    return waits
 
 
 class HostServer(LoopbackServer):

@@ -18,7 +18,6 @@ import httpx
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.prompt_values import ChatPromptValue
-from pytest_socket import socket_allow_hosts
 
 from langchain_gradient import (
     ChatGradient,
@@ -35,10 +34,9 @@ from langchain_gradient.batches import (
     GradientBatchResultsError,
     GradientBatchStateError,
     GradientBatchTimeoutError,
-    _drive,
     _lines,
 )
-from tests.unit_tests.batch_service import STORAGE_HOST, BatchService
+from tests.unit_tests.batch_service import BatchService, allow_storage_host, fake_clock
 from tests.unit_tests.loopback import SECRET, patch_sleep
 
 MODES = ["sync", "async"]
@@ -47,7 +45,7 @@ MODEL = "openai-gpt-4.1-mini"
 
 @pytest.fixture(autouse=True)
 def _second_loopback_host() -> None:
-    socket_allow_hosts(["127.0.0.1", STORAGE_HOST, "::1", "localhost"], allow_unix_socket=True)
+    allow_storage_host()
 
 
 @pytest.fixture
@@ -58,21 +56,7 @@ def service() -> Iterator[BatchService]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """A fake clock that the poll waits advance; returns the waits."""
-    now = [1000.0]
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
-    async def async_sleep(seconds: float) -> None:
-        sleep(seconds)
-
-    monkeypatch.setattr(_drive, "sleep", sleep)
-    monkeypatch.setattr(_drive, "async_sleep", async_sleep)
-    monkeypatch.setattr(_drive, "monotonic", lambda: now[0])
-    return waits
+    return fake_clock(monkeypatch)
 
 
 def arun(coro: Any) -> Any:
