@@ -102,7 +102,7 @@ def _handler(state: _State, storage: bool) -> type[BaseHTTPRequestHandler]:
         def _body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
-        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+        def do_PUT(self) -> None:
             data = self._body()
             if not storage or "Authorization" in self.headers:
                 self._send(403, b"no credentials here", "text/plain")
@@ -112,7 +112,7 @@ def _handler(state: _State, storage: bool) -> type[BaseHTTPRequestHandler]:
                 state.files[file_id] = data
             self._send(200, b"", "text/plain")
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             parts = self.path.split("?")[0].strip("/").split("/")
             if storage:
                 self._send(200, state.outputs[parts[1]], "application/jsonl")
@@ -124,7 +124,7 @@ def _handler(state: _State, storage: bool) -> type[BaseHTTPRequestHandler]:
             url = f"{state.storage}/results/{job['batch_id']}/output.jsonl"
             self._json(200, {"result_available": True, "output_file_url": url})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             payload = json.loads(self._body() or b"{}")
             if self.path.endswith("/batches/files"):
                 file_id = str(uuid.uuid4())
@@ -160,7 +160,7 @@ def serve() -> None:
     state.storage = f"http://{STORAGE_HOST}:{store.server_address[1]}"
     for server in (api, store):
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"http://127.0.0.1:{api.server_address[1]}/v1", flush=True)  # noqa: T201
+    print(f"http://127.0.0.1:{api.server_address[1]}/v1", flush=True)
     sys.stdin.read()
 
 
@@ -210,7 +210,7 @@ def _child(base_url: str, size: int) -> dict[str, float]:
         "import json, sys; from benchmarks.batch import measure; "
         "print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))"
     )
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [sys.executable, "-c", code, base_url, str(size)],
         capture_output=True,
         text=True,
@@ -225,7 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 50_000])
     args = parser.parse_args()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [sys.executable, "-c", "from benchmarks.batch import serve; serve()"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -244,10 +244,10 @@ def main() -> None:
         "| requests | submit (build + upload) | results (download + map) | submit peak | "
         "results peak | results kept | results working memory | max RSS |"
     )
-    print(head)  # noqa: T201
-    print("|" + "---|" * 8)  # noqa: T201
+    print(head)
+    print("|" + "---|" * 8)
     for r in rows:
-        print(  # noqa: T201
+        print(
             f"| {int(r['n']):,} | {r['submit_s']:.2f} s | {r['results_s']:.2f} s | "
             f"{r['submit_peak_mb']:.1f} MB | {r['results_peak_mb']:.1f} MB | "
             f"{r['results_kept_mb']:.1f} MB | {r['results_work_mb']:.1f} MB | "
