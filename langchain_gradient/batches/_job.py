@@ -11,14 +11,13 @@ from langchain_core.messages import AIMessage
 from langchain_gradient._config import endpoint
 from langchain_gradient.batches import _drive, _flow
 from langchain_gradient.batches._lines import provider_for, spool
-from langchain_gradient.batches._results import ResultCollector, as_invoked
+from langchain_gradient.batches._results import Outcome, ResultCollector, as_invoked
 from langchain_gradient.errors import GradientInvalidInputError
 
 if TYPE_CHECKING:
     from langchain_gradient.batches._api import JobInfo
     from langchain_gradient.batches._drive import Flow
     from langchain_gradient.batches._lines import SpooledBatch
-    from langchain_gradient.batches._results import Outcome
     from langchain_gradient.chat_models import ChatGradient
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "GradientBatchJob", "prepare_submit"]
@@ -95,7 +94,7 @@ class GradientBatchJob:
         timeout: float | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         show_progress: bool = False,
-    ) -> list[AIMessage | Any]:
+    ) -> list[Outcome]:
         """Wait for the job to end; return one outcome per input, in input order.
 
         Each outcome is the `AIMessage` ``invoke`` would have returned for that
@@ -131,7 +130,7 @@ class GradientBatchJob:
         timeout: float | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         show_progress: bool = False,
-    ) -> list[AIMessage | Any]:
+    ) -> list[Outcome]:
         """Async `results` (same arguments, outcomes and errors)."""
         flow = self._collect(timeout, poll_interval, show_progress)
         return list(await _drive.arun(flow, self._clients()))

@@ -366,7 +366,7 @@ def test_a_fresh_model_reattaches_and_aligns_by_custom_id(service: BatchService,
     assert [o.content for o in outcomes] == [f"echo: p{i}" for i in range(20)]
 
 
-def test_reattach_from_another_process_next_day(service: BatchService, tmp_path: Any) -> None:
+def test_reattach_from_another_process(service: BatchService, tmp_path: Any) -> None:
     job_id = model_for(service).submit_batch(["x", "y", "FAIL-429 z"]).id
     script = tmp_path / "collect.py"
     script.write_text(
@@ -667,18 +667,19 @@ IMAGE = HumanMessage(
 def test_input_a_batch_cannot_take_is_refused_before_any_request(
     service: BatchService, mode: str, inputs: Any, kwargs: dict[str, Any], match: str
 ) -> None:
-    before = set(os.listdir(_tmpdir()))
+    before = _spooled_files()
     with pytest.raises(GradientInvalidInputError, match=match):
         call(mode, model_for(service), "submit_batch", inputs, **kwargs)
     assert service.api.requests == []
     assert service.storage.requests == []
-    assert set(os.listdir(_tmpdir())) - before == set()  # no spooled file left behind
+    assert _spooled_files() - before == set()  # no spooled file left behind
 
 
-def _tmpdir() -> str:
+def _spooled_files() -> set[str]:
     import tempfile
 
-    return tempfile.gettempdir()
+    folder = tempfile.gettempdir()
+    return {name for name in os.listdir(folder) if name.startswith("langchain-gradient-batch-")}
 
 
 @pytest.mark.parametrize("mode", MODES)
