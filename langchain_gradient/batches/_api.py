@@ -27,7 +27,7 @@ import httpx
 
 from langchain_gradient import _transport
 from langchain_gradient._values import quote
-from langchain_gradient.errors import GradientResponseError, GradientStatusError
+from langchain_gradient.errors import GradientError, GradientResponseError, GradientStatusError
 
 if TYPE_CHECKING:
     from httpx._client import UseClientDefault
@@ -101,7 +101,9 @@ class NoConflictRetry(_transport.RetryPolicy):
     cannot change the answer.
     """
 
-    def delay(self, attempt: int, error: Any, headers: httpx.Headers | None) -> float | None:
+    def delay(
+        self, attempt: int, error: GradientError, headers: httpx.Headers | None
+    ) -> float | None:
         if isinstance(error, GradientStatusError) and error.status_code == 409:
             return None
         return super().delay(attempt, error, headers)

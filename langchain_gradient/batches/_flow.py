@@ -38,7 +38,7 @@ from langchain_gradient.batches.errors import (
     GradientBatchStateError,
     GradientBatchTimeoutError,
 )
-from langchain_gradient.errors import GradientStatusError
+from langchain_gradient.errors import GradientInvalidInputError, GradientStatusError
 
 if TYPE_CHECKING:
     from httpx._client import UseClientDefault
@@ -97,8 +97,6 @@ class Endpoints:
     def job(self, job_id: str, suffix: str = "") -> str:
         # The id goes in the path: refuse anything that would change the path.
         if not job_id or any(c in job_id for c in "/?#%") or job_id in (".", ".."):
-            from langchain_gradient.errors import GradientInvalidInputError  # noqa: PLC0415
-
             msg = f"not a batch id: {job_id!r}"
             raise GradientInvalidInputError(msg)
         return f"batches/{job_id}{suffix}"
