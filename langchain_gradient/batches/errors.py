@@ -20,7 +20,7 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
 )
 
-from langchain_gradient.errors import GradientError, GradientResponseError
+from langchain_gradient.errors import GradientError, GradientResponseError, _rebuild_error
 
 __all__ = [
     "GradientBatchError",
@@ -33,7 +33,14 @@ __all__ = [
 ]
 
 
-class GradientBatchError(GradientError):
+class _Picklable:
+    """Pickle by state: these errors take keyword-only arguments (outcomes get pickled, cached)."""
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))  # type: ignore[attr-defined]
+
+
+class GradientBatchError(_Picklable, GradientError):
     """Base class of batch-job errors.
 
     Attributes:
@@ -113,7 +120,7 @@ class GradientBatchResultsError(GradientBatchError, GradientResponseError):
         self.missing = missing or []
 
 
-class GradientBatchRequestError(GradientError, ModelAPIError):
+class GradientBatchRequestError(_Picklable, GradientError, ModelAPIError):
     """One input's request failed inside the batch (a line of the error file).
 
     Returned in that input's place by ``results()``. When the line carries an
@@ -133,7 +140,7 @@ class GradientBatchRequestError(GradientError, ModelAPIError):
         self.body = body
 
 
-class GradientBatchNotProcessedError(GradientError, ModelAPIError):
+class GradientBatchNotProcessedError(_Picklable, GradientError, ModelAPIError):
     """One input was never run: the job expired or was cancelled before it.
 
     Returned in that input's place by ``results()`` for jobs that ended

@@ -131,6 +131,8 @@ class BatchService:
         self.expire_after: int | None = None
         self.fail_job = False
         self.custom_output: list[str] | None = None
+        self.break_download = 0
+        """Cut that many output downloads off after the first line."""
         self.answer: Any = None
         """``answer(body) -> completion dict`` instead of the echo (for mapping tests)."""
         self.files: dict[str, bytes | None] = {}
@@ -389,6 +391,9 @@ class BatchService:
                     lines = self._faulty(lines)
             if self.custom_output is not None and parts[2] == "output.jsonl":
                 lines = self.custom_output
+            if self.break_download > 0 and parts[2] == "output.jsonl":
+                self.break_download -= 1
+                return Reply(raw_events=[(lines[0] + "\n").encode()], drop=True)
             return Reply(
                 headers={"content-type": "application/jsonl"},
                 body="".join(line + "\n" for line in lines).encode(),

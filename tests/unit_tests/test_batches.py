@@ -485,6 +485,44 @@ def test_a_body_the_mapper_refuses_is_that_inputs_error(service: BatchService, m
     assert "no choices" in str(outcome)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_download_cut_off_raises_and_a_second_call_collects(
+    service: BatchService, mode: str
+) -> None:
+    from langchain_gradient import GradientConnectionError
+
+    service.break_download = 1
+    job = call(mode, model_for(service), "submit_batch", ["a", "b", "c"])
+    with pytest.raises(GradientConnectionError, match=r"output\.jsonl"):
+        call(mode, job, "results", poll_interval=0)
+    outcomes = call(mode, job, "results", poll_interval=0)
+    assert [o.content for o in outcomes] == ["echo: a", "echo: b", "echo: c"]
+
+
+def test_outcomes_and_job_errors_survive_pickling(service: BatchService) -> None:
+    import pickle
+
+    job = model_for(service).submit_batch(["ok", "FAIL-400", "FAIL-LINE"])
+    outcomes = job.results(poll_interval=0)
+    copies = pickle.loads(pickle.dumps(outcomes))  # noqa: S301 - our own bytes
+    assert copies[0] == outcomes[0]
+    assert (type(copies[1]), copies[1].status_code) == (GradientBadRequestError, 400)
+    assert (type(copies[2]), copies[2].code, str(copies[2])) == (
+        GradientBatchRequestError,
+        "invalid_prompt",
+        str(outcomes[2]),
+    )
+    for error in (
+        GradientBatchTimeoutError("t", job_id="j", status="in_progress"),
+        GradientBatchNotProcessedError("n", status="expired"),
+        GradientBatchResultsError("r", job_id="j", outcomes=[None], missing=[0]),
+        GradientBatchStateError("s", job_id="j", status=None, server_message="m"),
+        GradientBatchFailedError("f", job_id="j", errors=[{"code": "x"}]),
+    ):
+        copy = pickle.loads(pickle.dumps(error))  # noqa: S301
+        assert (type(copy), str(copy), copy.__dict__) == (type(error), str(error), error.__dict__)
+
+
 # ------------------------------------------------- 412, 409, 5xx, expiry
 
 
