@@ -43,6 +43,7 @@ __all__ = [
     "Upload",
     "Wait",
     "job_info",
+    "job_page",
     "result_links",
 ]
 
@@ -196,6 +197,30 @@ def result_links(body: Any) -> ResultLinks | None:
             raise GradientResponseError(msg)
         return None
     return ResultLinks(output_url=output, error_url=errors)
+
+
+def job_page(body: Any) -> tuple[list[JobInfo], str | None]:
+    """One page of ``GET /batches``: the jobs, and the cursor of the next page (``None``: last).
+
+    Reads ``{data, last_id, has_more}`` and ``{edges: [{cursor, node}], page_info}``.
+
+    Raises:
+        GradientResponseError: neither shape.
+    """
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        jobs = [job_info(item) for item in body["data"]]
+        last = body.get("last_id") or (jobs[-1].id if jobs else None)
+        return jobs, (last if body.get("has_more") and isinstance(last, str) else None)
+    if isinstance(body, dict) and isinstance(body.get("edges"), list):
+        edges = [e for e in body["edges"] if isinstance(e, dict)]
+        jobs = [job_info(edge.get("node")) for edge in edges]
+        info = body.get("page_info")
+        info = info if isinstance(info, dict) else {}
+        cursor = info.get("endCursor") or (edges[-1].get("cursor") if edges else None)
+        more = info.get("hasNextPage") is True
+        return jobs, (cursor if more and isinstance(cursor, str) else None)
+    msg = f"expected a list of batch jobs, got {quote(body)}"
+    raise GradientResponseError(msg)
 
 
 def _url(value: Any) -> str | None:

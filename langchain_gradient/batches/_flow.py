@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -30,6 +31,7 @@ from langchain_gradient.batches._api import (
     Wait,
     file_intent,
     job_info,
+    job_page,
     result_links,
 )
 from langchain_gradient.batches._lines import ENDPOINT
@@ -48,11 +50,13 @@ if TYPE_CHECKING:
     from langchain_gradient.batches._results import Outcome, ResultCollector
     from langchain_gradient.chat_models import ChatGradient
 
-__all__ = ["Endpoints", "Progress", "cancel", "collect", "status", "submit"]
+__all__ = ["Endpoints", "Progress", "cancel", "collect", "list_jobs", "status", "submit"]
 
 COMPLETION_WINDOW = "24h"
 """The only window the API offers."""
 UPLOAD_FILE_NAME = "langchain-gradient-batch.jsonl"
+MAX_PAGE = 100
+"""The most jobs one list call returns."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,24 @@ def cancel(api: Endpoints, job_id: str) -> Flow[JobInfo]:
             msg, job_id=job_id, status=None, server_message=exc.server_message
         ) from exc
     return job_info(body)
+
+
+def list_jobs(api: Endpoints, limit: int, status: str | None) -> Flow[list[JobInfo]]:
+    """Up to ``limit`` jobs, newest first, following the pages."""
+    jobs: list[JobInfo] = []
+    after: str | None = None
+    while len(jobs) < limit:
+        query: dict[str, Any] = {"limit": min(MAX_PAGE, limit - len(jobs))}
+        if after is not None:
+            query["after"] = after
+        if status is not None:
+            query["status"] = status
+        body = yield api.call("GET", "batches?" + urlencode(query))
+        page, after = job_page(body)
+        jobs += page
+        if after is None or not page:
+            break
+    return jobs[:limit]
 
 
 # -------------------------------------------------------------- results

@@ -261,3 +261,20 @@ def submitted(model: ChatGradient, spooled: SpooledBatch, info: JobInfo) -> Grad
     return GradientBatchJob(
         model, info.id, count=spooled.count, requested_model=spooled.model, info=info
     )
+
+
+def list_flow(model: ChatGradient, limit: int, status: str | None) -> Flow[list[JobInfo]]:
+    """The flow of ``list_batches``.
+
+    Raises:
+        GradientInvalidInputError: ``limit`` below 1.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        msg = f"limit must be a positive integer, got {limit!r}"
+        raise GradientInvalidInputError(msg)
+    return _flow.list_jobs(_flow.Endpoints.of(model), limit, status)
+
+
+def handles(model: ChatGradient, jobs: list[JobInfo]) -> list[GradientBatchJob]:
+    """A handle per listed job."""
+    return [GradientBatchJob(model, info.id, info=info) for info in jobs]

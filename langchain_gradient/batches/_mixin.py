@@ -146,3 +146,29 @@ class BatchInferenceMixin:
         info = await _drive.arun(_flow.status(job._api(), job_id), model._clients)
         job.info = info
         return job
+
+    def list_batches(self, limit: int = 20, status: str | None = None) -> list[GradientBatchJob]:
+        """The key's most recent batch jobs, newest first, as handles.
+
+        Args:
+            limit: How many at most (pages are followed).
+            status: Only jobs in this status (``"in_progress"``, ``"completed"``...).
+
+        Returns:
+            Handles whose ``info`` holds each job as listed.
+        """
+        from langchain_gradient.batches import _drive, _job  # noqa: PLC0415
+
+        model = cast("ChatGradient", self)
+        flow = _job.list_flow(model, limit, status)
+        return _job.handles(model, _drive.run(flow, model._clients))
+
+    async def alist_batches(
+        self, limit: int = 20, status: str | None = None
+    ) -> list[GradientBatchJob]:
+        """Async `list_batches`."""
+        from langchain_gradient.batches import _drive, _job  # noqa: PLC0415
+
+        model = cast("ChatGradient", self)
+        flow = _job.list_flow(model, limit, status)
+        return _job.handles(model, await _drive.arun(flow, model._clients))

@@ -7,6 +7,7 @@ Commands::
     langchain-gradient batch status <job-id>
     langchain-gradient batch results <job-id> -o results.jsonl [--timeout 3600]
     langchain-gradient batch cancel <job-id>
+    langchain-gradient batch list [--limit 20] [--status completed] [--json]
 
 The input file holds one input per line: a prompt (text files), or, for
 ``.jsonl``/``.ndjson`` files (or ``--format jsonl``), a JSON string, a list
@@ -111,7 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     cancel = commands.add_parser("cancel", help="cancel a job")
     cancel.add_argument("job_id")
 
-    for sub in (submit, status, results, cancel):
+    listing = commands.add_parser("list", help="list recent jobs, newest first")
+    listing.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    listing.add_argument("--status", default=None, help="only jobs in this status")
+    listing.add_argument("--json", action="store_true", help="print the job objects as JSON")
+
+    for sub in (submit, status, results, cancel, listing):
         sub.add_argument("--base-url", default=None, help="API base URL")
         sub.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     return parser
@@ -269,6 +275,20 @@ def _run(args: argparse.Namespace, err: IO[str]) -> int:
             return EXIT_OK
         err.write(f"submitted batch {job.id} ({len(inputs)} inputs)\n")
         return _collect(job, args, err)
+    if args.command == "list":
+        jobs = model.list_batches(limit=args.limit, status=args.status)
+        for listed in jobs:
+            info = listed.info
+            if info is None:  # pragma: no cover - listed handles carry their job
+                continue
+            if args.json:
+                sys.stdout.write(json.dumps(info.raw) + "\n")
+            else:
+                total = f"/{info.total}" if info.total is not None else ""
+                created = info.raw.get("created_at") or ""
+                line = f"{info.id}  {info.status}  {info.completed or 0}{total}  {created}"
+                sys.stdout.write(line.rstrip() + "\n")
+        return EXIT_OK
     job = model.get_batch(args.job_id)
     if args.command == "status":
         info = job.info

@@ -138,6 +138,7 @@ class BatchService:
         self.files: dict[str, bytes | None] = {}
         self.jobs: dict[str, Job] = {}
         self.violations: list[str] = []
+        self.list_queries: list[dict[str, str]] = []
         self.uploads: list[Request] = []
         self._lock = threading.Lock()
         self.api = LoopbackServer(self._api)
@@ -175,6 +176,8 @@ class BatchService:
                 return self._file_intent(request)
             if request.method == "POST" and parts == ["v1", "batches"]:
                 return self._create(request)
+            if request.method == "GET" and parts == ["v1", "batches"]:
+                return self._list(request)
             if len(parts) >= 3 and parts[:2] == ["v1", "batches"]:
                 job = self.jobs.get(parts[2])
                 if job is None:
@@ -269,6 +272,35 @@ class BatchService:
                 "result_available": True,
                 "output_file_url": output,
                 "error_file_url": errors if job.errors else None,
+            }
+        )
+
+    def _list(self, request: Request) -> Reply:
+        from urllib.parse import parse_qs, urlsplit
+
+        query = {k: v[0] for k, v in parse_qs(urlsplit(request.path).query).items()}
+        self.list_queries.append(query)
+        jobs = list(reversed(self.jobs.values()))  # newest first
+        if "status" in query:
+            jobs = [j for j in jobs if j.status == query["status"]]
+        ids = [j.id for j in jobs]
+        start = ids.index(query["after"]) + 1 if "after" in query else 0
+        page = jobs[start : start + int(query.get("limit", "20"))]
+        more = start + len(page) < len(jobs)
+        if self.shape == "godo":
+            return Reply.json(
+                {
+                    "edges": [{"cursor": j.id, "node": self._job_object(j)} for j in page],
+                    "page_info": {"endCursor": page[-1].id if page else None, "hasNextPage": more},
+                }
+            )
+        return Reply.json(
+            {
+                "object": "list",
+                "data": [self._job_object(j) for j in page],
+                "first_id": page[0].id if page else None,
+                "last_id": page[-1].id if page else None,
+                "has_more": more,
             }
         )
 

@@ -89,6 +89,22 @@ def test_submit_status_results_cancel(
     assert "cannot be cancelled" in err
 
 
+def test_list(service: BatchService, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("a\nb\n")
+    base = ["--base-url", service.base_url]
+    first = run("submit", str(prompts), "-m", MODEL, *base, capsys=capsys)[1].strip()
+    second = run("submit", str(prompts), "-m", MODEL, *base, capsys=capsys)[1].strip()
+    code, out, _ = run("list", *base, capsys=capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        f"{second}  validating  0/2  2026-05-14T00:00:00Z",
+        f"{first}  validating  0/2  2026-05-14T00:00:00Z",
+    ]
+    code, out, _ = run("list", "--limit", "1", "--json", *base, capsys=capsys)
+    assert [json.loads(line)["batch_id"] for line in out.splitlines()] == [second]
+
+
 def test_submit_jsonl_messages_and_wait(
     service: BatchService, tmp_path: Path, capsys: pytest.CaptureFixture[str], clock: list[float]
 ) -> None:

@@ -324,6 +324,34 @@ def test_each_reply_is_exactly_what_invoke_returns(
         assert outcome.response_metadata == invoked.response_metadata
 
 
+@pytest.mark.parametrize("shape", ["oas", "godo"])
+@pytest.mark.parametrize("mode", MODES)
+def test_list_batches_follows_pages_newest_first(mode: str, shape: str) -> None:
+    with BatchService(shape=shape) as service:
+        model = model_for(service)
+        ids = [call(mode, model, "submit_batch", [f"p{i}"]).id for i in range(5)]
+        jobs = call(mode, model, "list_batches", limit=4)
+        assert [job.id for job in jobs] == ids[::-1][:4]
+        assert all(isinstance(job, GradientBatchJob) for job in jobs)
+        if shape == "oas":
+            assert [job.info.metadata["langchain_gradient_requests"] for job in jobs] == ["1"] * 4
+        everything = call(mode, model, "list_batches", limit=250)
+        assert [job.id for job in everything] == ids[::-1]
+        (first, *_) = everything
+        assert [o.content for o in call(mode, first, "results", poll_interval=0)] == ["echo: p4"]
+        done = call(mode, model, "list_batches", status="completed")
+        assert [job.id for job in done] == [first.id]
+    assert service.list_queries[0] == {"limit": "4"}
+    assert service.list_queries[-1] == {"limit": "20", "status": "completed"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_batches_refuses_a_bad_limit(service: BatchService, mode: str) -> None:
+    with pytest.raises(GradientInvalidInputError, match="limit must be a positive integer"):
+        call(mode, model_for(service), "list_batches", limit=0)
+    assert service.api.requests == []
+
+
 # ------------------------------------------------------------ idempotency
 
 
