@@ -45,6 +45,7 @@ from langchain_gradient._redaction import redact_params, redact_serialized, seal
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._settings import check_settings, invalid_input
 from langchain_gradient._version import __version__
+from langchain_gradient.batches._mixin import BatchInferenceMixin
 from langchain_gradient.errors import (
     GradientInvalidInputError,
     GradientMissingAPIKeyError,
@@ -72,7 +73,7 @@ class _Prepared(NamedTuple):
     policy: _transport.RetryPolicy
 
 
-class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BaseChatModel):
+class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin, BaseChatModel):
     """DigitalOcean Gradient serverless inference chat model.
 
     Talks to Gradient's OpenAI-compatible Chat Completions API

@@ -437,6 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code (see the module docstring).
     """
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["batch"]:  # batch inference; `-- batch ...` chats about batches
+        from langchain_gradient.batches.cli import main as batch_main  # noqa: PLC0415
+
+        return batch_main(arguments[1:])
     args = _parser().parse_args(argv)
     term = _Terminal(quiet=args.quiet)
     try:
