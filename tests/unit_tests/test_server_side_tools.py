@@ -9,14 +9,20 @@ shape for them, so the shapes here are the ones compatible APIs use.
 
 from __future__ import annotations
 
+import ast
+import re
 from functools import reduce
 from operator import add
+from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.tools import tool
 
+from langchain_gradient.errors import GradientInvalidInputError
 from tests.unit_tests.fakes import FakeAPI, chunk, completion
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 # The README's "Knowledge bases" and "Server-side tools" examples, as sent.
 KNOWLEDGE_BASE = {"type": "knowledge_base_retrieval", "knowledge_base_id": "<kb-uuid>"}
@@ -145,3 +151,29 @@ def test_a_reply_without_server_side_tool_fields_is_unchanged() -> None:
     assert "annotations" not in reply.additional_kwargs
     assert not {"citations", "retrieval", "search_results"} & set(reply.response_metadata)
     assert reply.content_blocks == [{"type": "text", "text": "plain"}]
+
+
+def test_a_tool_name_as_tool_choice_is_for_function_tools_only() -> None:
+    api = FakeAPI(completion("ok"))
+    with pytest.raises(GradientInvalidInputError, match="not a bound tool"):
+        api.model().bind_tools([WEB_SEARCH], tool_choice="web_search").invoke("q")
+    assert api.requests == []
+
+
+def _readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+@pytest.mark.parametrize("title", ["Knowledge bases", "Server-side tools"])
+def test_the_readme_examples_compile_and_show_every_tested_tool(title: str) -> None:
+    section = _readme_section(title)
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert blocks
+    for block in blocks:
+        compile(block, f"README {title}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    if title == "Server-side tools":
+        for server_tool in SERVER_SIDE:
+            assert f'"type": "{server_tool["type"]}"' in section
