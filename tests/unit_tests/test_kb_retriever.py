@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
@@ -599,6 +600,15 @@ def _completion(content: str | None, *, finish_reason: str = "stop", **message: 
     }
 
 
-def test_public_export_is_lazy() -> None:
-    assert "GradientKnowledgeBaseRetriever" in langchain_gradient.__all__
-    assert isinstance(UUID(KNOWLEDGE_BASE_ID), UUID)
+def test_the_export_is_lazy_so_a_plain_import_does_not_load_it() -> None:
+    code = (
+        "import sys, langchain_gradient as g; "
+        "print('langchain_gradient.retrievers' in sys.modules, "
+        "g.GradientKnowledgeBaseRetriever.__module__, "
+        "'GradientKnowledgeBaseRetriever' in dir(g) and "
+        "'GradientKnowledgeBaseRetriever' in g.__all__)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "langchain_gradient.retrievers", "True"]
