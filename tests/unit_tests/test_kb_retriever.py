@@ -362,6 +362,19 @@ def test_connection_errors_and_timeouts_are_typed(
         _call(retriever, mode, KESTREL)
 
 
+def test_the_timeout_setting_applies_to_a_server_that_never_answers() -> None:
+    with LoopbackServer([Reply(hang=True)]) as silent:
+        retriever = GradientKnowledgeBaseRetriever(
+            knowledge_base_id=KNOWLEDGE_BASE_ID,
+            api_token=TOKEN,
+            base_url=silent.base_url,
+            timeout=0.3,
+            max_retries=0,
+        )
+        with pytest.raises(GradientTimeoutError, match="timed out"):
+            retriever.invoke(KESTREL)
+
+
 @pytest.mark.parametrize(
     "body",
     [
