@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from langchain_gradient.agents import ChatGradientAgent, KnowledgeBaseFilter
     from langchain_gradient.embeddings import GradientEmbeddings
     from langchain_gradient.models import GradientModelInfo, alist_models, list_models
+    from langchain_gradient.retrievers import GradientKnowledgeBaseRetriever
 
 # Loaded on first use: a plain chat call should not pay for importing them.
 _LAZY = {
@@ -45,6 +46,7 @@ _LAZY = {
     "GradientModelInfo": "langchain_gradient.models",
     "list_models": "langchain_gradient.models",
     "alist_models": "langchain_gradient.models",
+    "GradientKnowledgeBaseRetriever": "langchain_gradient.retrievers",
 }
 
 
@@ -73,6 +75,7 @@ __all__ = [
     "GradientError",
     "GradientGuardrailError",
     "GradientInvalidInputError",
+    "GradientKnowledgeBaseRetriever",
     "GradientMissingAPIKeyError",
     "GradientMissingEndpointError",
     "GradientModelInfo",

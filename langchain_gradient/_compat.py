@@ -4,7 +4,10 @@ Registered with langchain-core's block-translator registry on import, so
 ``message.content_blocks`` and ``output_version="v1"`` know what a Gradient
 reply holds: ``additional_kwargs["reasoning_content"]`` becomes a leading
 ``reasoning`` block, ``additional_kwargs["refusal"]`` a ``refusal`` block, text
-a ``text`` block, tool calls ``tool_call`` blocks.
+a ``text`` block (with ``additional_kwargs["annotations"]`` as its
+annotations), tool calls ``tool_call`` blocks, and server-side tool fields in
+``response_metadata`` (``citations``, ``retrieval``, ...) a ``non_standard``
+block (see `_server_tools`).
 
 Streamed chunks get string block indices (``lc_rs_0``, ``lc_txt_0``,
 ``lc_tc_<n>``). Core's v1 streaming numbers blocks that carry no index by block
@@ -23,6 +26,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
+from langchain_gradient._server_tools import annotation_blocks, info_block
+
 __all__ = ["MODEL_PROVIDER", "refusal_of", "translate_content", "translate_content_chunk"]
 
 MODEL_PROVIDER = "gradient"
@@ -31,6 +36,7 @@ MODEL_PROVIDER = "gradient"
 REASONING_INDEX = "lc_rs_0"
 REFUSAL_INDEX = "lc_rf_0"
 TEXT_INDEX = "lc_txt_0"
+SERVER_TOOLS_INDEX = "lc_srv_0"
 
 
 def _tool_call_index(index: Any) -> str:
@@ -71,13 +77,30 @@ def translate_content(message: AIMessage) -> list[types.ContentBlock]:
         blocks.append({"type": "reasoning", "reasoning": reasoning})
     if (refusal := refusal_of(message)) is not None:
         blocks.append(_refusal_block(refusal))
-    if message.content:
-        blocks.append({"type": "text", "text": message.content})
+    if message.content or _annotations(message):
+        blocks.append(_text_block(message))
     blocks.extend(
         {"type": "tool_call", "id": call.get("id"), "name": call["name"], "args": call["args"]}
         for call in message.tool_calls
     )
+    if (info := info_block(message.response_metadata)) is not None:
+        blocks.append(info)
     return blocks
+
+
+def _annotations(message: AIMessage) -> list[Any] | None:
+    annotations = message.additional_kwargs.get("annotations")
+    return annotations if isinstance(annotations, list) and annotations else None
+
+
+def _text_block(message: AIMessage, index: str | None = None) -> types.TextContentBlock:
+    """The text, with the server-side tools' annotations (web-search citations) if any."""
+    block: types.TextContentBlock = {"type": "text", "text": cast("str", message.content)}
+    if (annotations := _annotations(message)) is not None:
+        block["annotations"] = annotation_blocks(annotations)
+    if index is not None:
+        block["index"] = index
+    return block
 
 
 def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
@@ -98,8 +121,10 @@ def translate_content_chunk(chunk: AIMessageChunk) -> list[types.ContentBlock]:
         blocks.append({"type": "reasoning", "reasoning": reasoning, "index": REASONING_INDEX})
     if (refusal := refusal_of(chunk)) is not None:
         blocks.append(_refusal_block(refusal, REFUSAL_INDEX))
-    if chunk.content:
-        blocks.append({"type": "text", "text": chunk.content, "index": TEXT_INDEX})
+    if chunk.content or _annotations(chunk):
+        blocks.append(_text_block(chunk, TEXT_INDEX))
+    if (info := info_block(chunk.response_metadata, SERVER_TOOLS_INDEX)) is not None:
+        blocks.append(info)
     if chunk.chunk_position == "last":
         blocks.extend(
             {"type": "tool_call", "id": call.get("id"), "name": call["name"], "args": call["args"]}

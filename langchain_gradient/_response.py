@@ -24,6 +24,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from langchain_gradient._chunks import text_chunk, tool_chunk
 from langchain_gradient._compat import MODEL_PROVIDER
+from langchain_gradient._server_tools import RESPONSE_FIELDS as SERVER_TOOL_FIELDS
+from langchain_gradient._server_tools import message_annotations, response_fields
 from langchain_gradient._tool_calls import (
     arguments_text,
     derive_tool_call_id,
@@ -75,6 +77,8 @@ def _base_metadata(body: Mapping[str, Any], requested_model: str) -> dict[str, A
 
 
 _STREAM_FIELDS = ("model", *_RESPONSE_FIELDS)
+_SERVER_TOOL_KEYS = frozenset(SERVER_TOOL_FIELDS)
+"""An event with any of these keys takes the general path (which keeps them)."""
 
 
 def _seed(body: Mapping[str, Any], choice_index: int) -> str:
@@ -98,6 +102,7 @@ def chat_result(body: Any, requested_model: str) -> ChatResult:
         msg = f"response has no choices: {quote(body)}"
         raise GradientResponseError(msg)
     base = _base_metadata(body, requested_model)
+    base.update(response_fields(body))  # server-side tool use (citations, retrieval)
     raw_usage = body.get("usage")
     usage = usage_to_metadata(raw_usage, base["model_name"])
     split = cache_creation_split(raw_usage)
@@ -135,6 +140,8 @@ def _ai_message(
     refusal = raw.get("refusal")
     if isinstance(refusal, str) and refusal:
         additional_kwargs["refusal"] = refusal
+    if annotations := message_annotations(raw):
+        additional_kwargs["annotations"] = annotations
     tool_calls, invalid = parse_tool_calls(raw.get("tool_calls"), seed)
     # No message id: servers repeat response ids (and all n choices share one),
     # and LangGraph replaces messages by id. LangChain assigns run-based ids;
@@ -177,6 +184,7 @@ class StreamMapper:
         "_missing",
         "_requested_model",
         "_seed",
+        "_server_fields",
         "_usage_sent",
         "_wire_index",
         "body",
@@ -195,6 +203,8 @@ class StreamMapper:
         self._emitted: set[str] = set()
         self._usage_sent: UsageMetadata | None = None
         self._seed = ""
+        self._server_fields: dict[str, Any] = {}
+        """Server-side tool fields (last value of each), sent once on the closing chunk."""
         self.finished = False
         """Whether a ``finish_reason`` arrived."""
 
@@ -214,6 +224,7 @@ class StreamMapper:
             return self._simple_chunk(event, delta)
         first = not self.body
         self._remember_response_fields(event)
+        self._server_fields.update(response_fields(event))
         if first:
             self._seed = _seed(event, 0)
         choices = event.get("choices")
@@ -237,6 +248,8 @@ class StreamMapper:
         refusal = delta.get("refusal")
         if isinstance(refusal, str) and refusal:
             additional_kwargs["refusal"] = refusal
+        if annotations := message_annotations(delta):
+            additional_kwargs["annotations"] = annotations
         raw_calls = delta.get("tool_calls")
         call_chunks = self._tool_call_chunks(raw_calls) if raw_calls else []
         finish_reason = (choice or {}).get("finish_reason")
@@ -309,6 +322,8 @@ class StreamMapper:
             or event.get("usage") is not None
             or delta.get("reasoning_content")
             or delta.get("refusal")
+            or delta.get("annotations")
+            or not _SERVER_TOOL_KEYS.isdisjoint(event)
         ):
             return None
         return delta
@@ -369,6 +384,8 @@ class StreamMapper:
         held = self._flush_held_arguments()
         metadata = self._unsent_metadata() if self.body else {}
         metadata.update(self._invalid_calls_metadata())
+        # Once, at the end: chunk metadata merges by concatenating lists.
+        metadata.update(self._server_fields)
         if not metadata and not held:
             return None
         return ChatGenerationChunk(

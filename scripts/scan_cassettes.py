@@ -1,12 +1,12 @@
-"""Fail if any cassette holds an API key, a bearer token or an ``sk-do-`` key.
+"""Fail if any cassette holds an API key, a bearer token, an ``sk-do-`` key or a ``dop_v1_`` token.
 
 Cassette bodies are stored base64-encoded inside gzipped YAML, so a plain
 ``zgrep`` sees nothing; this decodes every request and response the way the
 tests replay them (langchain-tests' CustomPersister/CustomSerializer).
 
 Usage: python scripts/scan_cassettes.py [CASSETTE_DIR]
-The values of DIGITALOCEAN_INFERENCE_KEY / GRADIENT_MODEL_ACCESS_KEY, when set,
-are searched for literally (and never printed).
+The values of DIGITALOCEAN_INFERENCE_KEY / GRADIENT_MODEL_ACCESS_KEY and of the
+DigitalOcean API token variables, when set, are searched for literally (and never printed).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ PATTERNS = {
     "bearer token": re.compile(r"bearer\s+(?!placeholder\b)[A-Za-z0-9._~+/=-]{8,}", re.I),
     "sk-do- key": re.compile(r"sk-do-[A-Za-z0-9_-]{6,}"),
     "sk- key": re.compile(r"\bsk-[A-Za-z0-9]{20,}"),
+    # DigitalOcean API tokens (the knowledge-base retriever's credential).
+    "DigitalOcean API token": re.compile(r"\bdo[opr]_v1_[A-Za-z0-9_]{8,}"),
 }
 SECRET_HEADERS = {"authorization", "x-api-key", "api-key", "cookie", "set-cookie"}
 
@@ -65,7 +67,13 @@ def _chunks(path: Path) -> list[tuple[str, str]]:
 def scan(directory: Path) -> list[str]:
     keys = [
         value
-        for name in ("DIGITALOCEAN_INFERENCE_KEY", "GRADIENT_MODEL_ACCESS_KEY")
+        for name in (
+            "DIGITALOCEAN_INFERENCE_KEY",
+            "GRADIENT_MODEL_ACCESS_KEY",
+            "DIGITALOCEAN_ACCESS_TOKEN",
+            "DIGITALOCEAN_API_TOKEN",
+            "DIGITALOCEAN_TOKEN",
+        )
         if len(value := os.environ.get(name, "")) >= 8
     ]
     problems: list[str] = []
