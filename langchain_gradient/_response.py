@@ -252,15 +252,15 @@ class StreamMapper:
             if split is not None and "cache_creation" not in self._emitted:
                 self._emitted.add("cache_creation")
                 response_metadata["cache_creation"] = split
-        message = AIMessageChunk(
-            content=text,
-            response_metadata=response_metadata,
-            **_set_fields(
-                additional_kwargs=additional_kwargs,
-                tool_call_chunks=call_chunks,
-                usage_metadata=usage,
-            ),
-        )
+        # Only the fields this chunk has: each keyword costs a validation.
+        fields: dict[str, Any] = {"content": text, "response_metadata": response_metadata}
+        if additional_kwargs:
+            fields["additional_kwargs"] = additional_kwargs
+        if call_chunks:
+            fields["tool_call_chunks"] = call_chunks
+        if usage is not None:
+            fields["usage_metadata"] = usage
+        message = AIMessageChunk(**fields)
         if info is None:
             return ChatGenerationChunk(message=message)
         return ChatGenerationChunk(message=message, generation_info=info)
