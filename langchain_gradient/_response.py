@@ -16,24 +16,13 @@ from typing import Any
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
-    ToolCallChunk,
 )
 from langchain_core.messages.ai import UsageMetadata, subtract_usage
-from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_gradient._chunks import text_chunk, tool_chunk
 from langchain_gradient._compat import MODEL_PROVIDER
-from langchain_gradient._server_tools import RESPONSE_FIELDS as SERVER_TOOL_FIELDS
 from langchain_gradient._server_tools import message_annotations, response_fields
-from langchain_gradient._tool_calls import (
-    arguments_text,
-    derive_tool_call_id,
-    id_of_call,
-    parse_arguments,
-    parse_tool_calls,
-    release_arguments,
-)
+from langchain_gradient._tool_calls import StreamedToolCalls, parse_tool_calls
 from langchain_gradient._usage import cache_creation_split, usage_to_metadata
 from langchain_gradient._values import as_int, quote, text_of
 from langchain_gradient.errors import GradientResponseError, GradientStreamError
@@ -77,8 +66,6 @@ def _base_metadata(body: Mapping[str, Any], requested_model: str) -> dict[str, A
 
 
 _STREAM_FIELDS = ("model", *_RESPONSE_FIELDS)
-_SERVER_TOOL_KEYS = frozenset(SERVER_TOOL_FIELDS)
-"""An event with any of these keys takes the general path (which keeps them)."""
 
 
 def _seed(body: Mapping[str, Any], choice_index: int) -> str:
@@ -164,10 +151,9 @@ def _ai_message(
 class StreamMapper:
     """Turns the events of one streamed response into generation chunks.
 
-    Keeps the little state a stream needs: the tool-call index map (providers
-    omit ``index``, reuse one index for several calls, or repeat ids and names on
-    every fragment), the response's model and ids, whether a ``finish_reason``
-    arrived, and what was already emitted.
+    Keeps the little state a stream needs: its tool calls (`StreamedToolCalls`
+    sorts fragments into calls), the response's model and ids, whether a
+    ``finish_reason`` arrived, and what was already emitted.
 
     Core merges chunks by concatenating strings and adding numbers, so anything
     sent twice would be doubled in the aggregate (``"stopstop"``). Each
@@ -178,15 +164,12 @@ class StreamMapper:
     """
 
     __slots__ = (
-        "_calls",
         "_emitted",
-        "_last_call",
         "_missing",
         "_requested_model",
-        "_seed",
         "_server_fields",
+        "_tool_calls",
         "_usage_sent",
-        "_wire_index",
         "body",
         "finished",
     )
@@ -197,12 +180,9 @@ class StreamMapper:
         """The response-level fields seen so far (the first value of each wins)."""
         self._missing: tuple[str, ...] = _STREAM_FIELDS
         """The response-level fields with no value yet."""
-        self._calls: list[dict[str, Any]] = []
-        self._wire_index: dict[int, int] = {}
-        self._last_call: int | None = None
+        self._tool_calls = StreamedToolCalls()
         self._emitted: set[str] = set()
         self._usage_sent: UsageMetadata | None = None
-        self._seed = ""
         self._server_fields: dict[str, Any] = {}
         """Server-side tool fields (last value of each), sent once on the closing chunk."""
         self.finished = False
@@ -220,13 +200,11 @@ class StreamMapper:
         if event.get("error"):
             msg = f"the server reported an error mid-stream: {quote(event['error'])}"
             raise GradientStreamError(msg)
-        if self.body and (delta := self._simple_delta(event)) is not None:
-            return self._simple_chunk(event, delta)
-        first = not self.body
-        self._remember_response_fields(event)
+        if not self.body:
+            self._tool_calls.seed = _seed(event, 0)
+        if self._missing:
+            self._remember_response_fields(event)
         self._server_fields.update(response_fields(event))
-        if first:
-            self._seed = _seed(event, 0)
         choices = event.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices else None
         raw_usage = event.get("usage")
@@ -251,10 +229,10 @@ class StreamMapper:
         if annotations := message_annotations(delta):
             additional_kwargs["annotations"] = annotations
         raw_calls = delta.get("tool_calls")
-        call_chunks = self._tool_call_chunks(raw_calls) if raw_calls else []
+        call_chunks = self._tool_calls.chunks(raw_calls) if raw_calls else []
         finish_reason = (choice or {}).get("finish_reason")
         if finish_reason:
-            call_chunks = call_chunks + self._flush_held_arguments()
+            call_chunks = call_chunks + self._tool_calls.flush()
             if self.finished:  # a repeated finish_reason is not sent again
                 finish_reason = None
         logprobs = (choice or {}).get("logprobs")
@@ -284,95 +262,18 @@ class StreamMapper:
             if split is not None and "cache_creation" not in self._emitted:
                 self._emitted.add("cache_creation")
                 response_metadata["cache_creation"] = split
-        message = AIMessageChunk(
-            content=text,
-            response_metadata=response_metadata,
-            **_set_fields(
-                additional_kwargs=additional_kwargs,
-                tool_call_chunks=call_chunks,
-                usage_metadata=usage,
-            ),
-        )
+        # Only the fields this chunk has: each keyword costs a validation.
+        fields: dict[str, Any] = {"content": text, "response_metadata": response_metadata}
+        if additional_kwargs:
+            fields["additional_kwargs"] = additional_kwargs
+        if call_chunks:
+            fields["tool_call_chunks"] = call_chunks
+        if usage is not None:
+            fields["usage_metadata"] = usage
+        message = AIMessageChunk(**fields)
         if info is None:
             return ChatGenerationChunk(message=message)
         return ChatGenerationChunk(message=message, generation_info=info)
-
-    def _simple_delta(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        """The delta of an event the fast path may map, else ``None``.
-
-        Most events of a stream carry one piece of text or one tool-call
-        fragment and nothing else: no ``finish_reason``, logprobs, usage,
-        reasoning or refusal. Only reads the event; the first event of a
-        stream (it seeds the response fields) always takes the general path.
-        """
-        choices = event.get("choices")
-        if type(choices) is not list or not choices:
-            return None
-        choice = choices[0]
-        if type(choice) is not dict:
-            return None
-        delta = choice.get("delta")
-        if type(delta) is not dict:
-            return None
-        content = delta.get("content")
-        if (
-            (content is not None and type(content) is not str)
-            or choice.get("finish_reason")
-            or choice.get("logprobs") is not None
-            or event.get("usage") is not None
-            or delta.get("reasoning_content")
-            or delta.get("refusal")
-            or delta.get("annotations")
-            or not _SERVER_TOOL_KEYS.isdisjoint(event)
-        ):
-            return None
-        return delta
-
-    def _simple_chunk(
-        self, event: dict[str, Any], delta: dict[str, Any]
-    ) -> ChatGenerationChunk | None:
-        """What the general path makes of a `_simple_delta` event, with fewer steps.
-
-        A property test checks the two paths give equal chunks on generated
-        streams. Chunks are copies of a validated template (`_chunks`).
-        """
-        if self._missing:
-            self._remember_response_fields(event)
-        text = delta.get("content") or ""
-        raw_calls = delta.get("tool_calls")
-        if not raw_calls:
-            return text_chunk(text) if text else None
-        call_chunks = self._continued_arguments(raw_calls) or self._tool_call_chunks(raw_calls)
-        if not call_chunks:
-            return text_chunk(text) if text else None
-        return tool_chunk(text, call_chunks)
-
-    def _continued_arguments(self, raw_calls: Any) -> list[ToolCallChunk] | None:
-        """The chunk of a fragment that only continues a call's arguments, else ``None``.
-
-        The usual tool-call fragment (``{"index": 0, "function": {"arguments":
-        "..."}}``) belongs to a call already seen at that index, whose id went
-        out and whose arguments already flow: `_tool_call_chunks` would reach
-        the same chunk through every one of its checks.
-        """
-        if type(raw_calls) is not list or len(raw_calls) != 1:
-            return None
-        raw = raw_calls[0]
-        if type(raw) is not dict or raw.get("id") is not None:
-            return None
-        function, wire = raw.get("function"), raw.get("index")
-        if type(function) is not dict or type(wire) is not int or function.get("name") is not None:
-            return None
-        index = self._wire_index.get(wire)
-        fragment = function.get("arguments")
-        if index is None or type(fragment) is not str or not fragment:
-            return None
-        call = self._calls[index]
-        if not (call["flowing"] and call["id_sent"]):
-            return None
-        call["text"].append(fragment)
-        self._last_call = index
-        return [tool_call_chunk(name=None, args=fragment, id=None, index=index)]
 
     def finish(self) -> ChatGenerationChunk | None:
         """The closing chunk, if one is needed.
@@ -381,7 +282,7 @@ class StreamMapper:
         no event had a finish or usage), and any tool-call argument text still
         held back.
         """
-        held = self._flush_held_arguments()
+        held = self._tool_calls.flush()
         metadata = self._unsent_metadata() if self.body else {}
         metadata.update(self._invalid_calls_metadata())
         # Once, at the end: chunk metadata merges by concatenating lists.
@@ -391,20 +292,6 @@ class StreamMapper:
         return ChatGenerationChunk(
             message=AIMessageChunk(content="", tool_call_chunks=held, response_metadata=metadata)
         )
-
-    def _flush_held_arguments(self) -> list[ToolCallChunk]:
-        """Argument text held back as a possible ``null`` that never became one.
-
-        A stream that stops at ``"nu"`` must leave an invalid call, not ``{}``.
-        """
-        chunks = []
-        for index, call in enumerate(self._calls):
-            held = call.get("held") or ""
-            if held.strip() not in ("", "null"):
-                call["held"] = ""
-                call["flowing"] = True
-                chunks.append(tool_call_chunk(name=None, args=held, id=None, index=index))
-        return chunks
 
     def close(self) -> None:
         """Called after the last chunk was delivered; subclasses may raise here."""
@@ -447,21 +334,7 @@ class StreamMapper:
         if "invalid_tool_calls" in self._emitted:
             return {}
         self._emitted.add("invalid_tool_calls")
-        invalid = []
-        for call in self._calls:
-            text = "".join(call["text"])
-            args, error = parse_arguments(text)
-            if args is not None and call["name"]:
-                continue
-            invalid.append(
-                {
-                    "name": call["name"],
-                    "args": text,
-                    "id": call["sent_id"],
-                    "error": error or "tool call has no function name",
-                    "type": "invalid_tool_call",
-                }
-            )
+        invalid = self._tool_calls.invalid()
         return {"invalid_tool_calls": invalid} if invalid else {}
 
     def _usage_increase(self, raw_usage: Any) -> UsageMetadata | None:
@@ -476,102 +349,3 @@ class StreamMapper:
             return None
         sent, self._usage_sent = self._usage_sent, usage
         return usage if sent is None else subtract_usage(usage, sent)
-
-    def _tool_call_chunks(self, raw_calls: Any) -> list[ToolCallChunk]:
-        """Tool-call fragments -> chunks core aggregates into the right calls.
-
-        Every chunk gets an integer index of our own (core merges fragments by
-        index and loses fragments without one). Each call's id and name are sent
-        once, because core concatenates repeated strings. An argument prefix
-        that may still become ``null`` is held back, so that ``"null"``
-        arguments aggregate to ``{}`` rather than to an invalid call.
-        """
-        if not isinstance(raw_calls, list):
-            msg = f"delta.tool_calls is not a list: {quote(raw_calls)}"
-            raise GradientStreamError(msg)
-        chunks = []
-        for raw in raw_calls:
-            if not isinstance(raw, dict):
-                msg = f"tool call fragment is not an object: {quote(raw)}"
-                raise GradientStreamError(msg)
-            function = raw.get("function") or {}
-            if not isinstance(function, dict):
-                msg = f"tool call fragment has a bad function: {quote(raw)}"
-                raise GradientStreamError(msg)
-            call_id = id_of_call(raw.get("id"))
-            name = function.get("name") if isinstance(function.get("name"), str) else None
-            index = self._call_index(as_int(raw.get("index")), call_id, name or None)
-            call = self._calls[index]
-            out_id = None
-            if not call["id_sent"]:
-                seed = f"{self._seed}|{name or ''}"
-                out_id = call_id or derive_tool_call_id(seed, index)
-                call["id_sent"] = True
-                call["sent_id"] = out_id
-            out_name = None
-            if name and not call["name_sent"]:
-                out_name = name
-                call["name_sent"] = True
-            fragment = arguments_text(function.get("arguments"))
-            if fragment:
-                call["text"].append(fragment)
-            args = release_arguments(call, fragment)
-            if out_id is None and out_name is None and args is None:
-                continue
-            chunks.append(tool_call_chunk(name=out_name, args=args, id=out_id, index=index))
-        return chunks
-
-    def _call_index(self, wire_index: int | None, call_id: str | None, name: str | None) -> int:
-        """Which call a fragment belongs to (our index, in order of appearance).
-
-        A known id wins. Otherwise the wire index decides, unless the fragment
-        brings a different id or a different name than that index's call (a
-        provider reusing one index for several calls). A fragment with neither
-        index nor id continues the latest call, unless it names another tool.
-        """
-        if call_id is not None:
-            for position, known in enumerate(self._calls):
-                if known["id"] == call_id:
-                    return self._remember(position, wire_index, call_id, name)
-        if wire_index is not None and wire_index in self._wire_index:
-            candidate: int | None = self._wire_index[wire_index]
-        elif wire_index is None and call_id is None:
-            candidate = self._last_call
-        else:
-            candidate = None
-        if candidate is not None:
-            known = self._calls[candidate]
-            if (call_id is not None and known["id"] not in (None, call_id)) or (
-                name is not None and known["name"] not in (None, name)
-            ):
-                candidate = None
-        index = self._new_call() if candidate is None else candidate
-        return self._remember(index, wire_index, call_id, name)
-
-    def _remember(
-        self, index: int, wire_index: int | None, call_id: str | None, name: str | None
-    ) -> int:
-        call = self._calls[index]
-        if call_id is not None and call["id"] is None:
-            call["id"] = call_id
-        if name is not None and call["name"] is None:
-            call["name"] = name
-        if wire_index is not None:
-            self._wire_index[wire_index] = index
-        self._last_call = index
-        return index
-
-    def _new_call(self) -> int:
-        self._calls.append(
-            {
-                "id": None,
-                "name": None,
-                "id_sent": False,
-                "name_sent": False,
-                "held": "",
-                "flowing": False,
-                "text": [],
-                "sent_id": None,
-            }
-        )
-        return len(self._calls) - 1

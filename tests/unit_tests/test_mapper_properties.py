@@ -21,6 +21,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._usage import usage_to_metadata
 from langchain_gradient.errors import GradientError
+from tests.unit_tests.tool_streams import DIALECTS, Call, reply, server_ids, stream_events
 
 # Modest by default for CI; raise it locally to search harder.
 PROFILE = settings(
@@ -253,3 +254,54 @@ def test_stream_mapper_on_any_json_value(value: Any) -> None:
         StreamMapper("m").map(value)
     except GradientError as error:
         _clear(error)
+
+
+# ------------------------------------------- streamed calls as many as whole
+
+call_arguments = st.recursive(
+    st.none() | st.integers(-5, 10**6) | st.text(alphabet='ab{}[]":, \\\n', max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("xyz"), inner),
+    max_leaves=6,
+)
+parallel_calls = st.lists(
+    st.builds(
+        Call,
+        name=st.sampled_from(["get_weather", "get_time"]),
+        arguments=st.dictionaries(st.sampled_from(["city", "tz", "n"]), call_arguments).map(
+            lambda value: json.dumps(value, ensure_ascii=False)
+        ),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _streamed(events: list[Any]) -> AIMessageChunk:
+    mapper = StreamMapper("m")
+    chunks = [chunk for event in events if (chunk := mapper.map(event)) is not None]
+    tail = mapper.finish()
+    message = reduce(lambda a, b: a + b, [*chunks, *([tail] if tail else [])]).message
+    assert isinstance(message, AIMessageChunk)
+    return message
+
+
+@PROFILE
+@given(calls=parallel_calls, dialect=st.sampled_from(sorted(DIALECTS)), size=st.integers(1, 9))
+def test_a_stream_keeps_every_call_the_whole_reply_has(
+    calls: list[Call], dialect: str, size: int
+) -> None:
+    """However a server numbers and identifies parallel calls, none is lost or merged."""
+    whole = chat_result(reply(calls, dialect), "m").generations[0].message
+    assert isinstance(whole, AIMessage)
+    streamed = _streamed(stream_events(calls, dialect, size))
+    named = [(call["name"], call["args"]) for call in whole.tool_calls]
+    assert [(call["name"], call["args"]) for call in streamed.tool_calls] == named
+    assert streamed.invalid_tool_calls == []
+    assert "invalid_tool_calls" not in streamed.response_metadata
+    ids = [call["id"] for call in streamed.tool_calls]
+    given_ids = server_ids(calls, dialect)
+    if given_ids[0] is not None:
+        assert ids == given_ids == [call["id"] for call in whole.tool_calls]
+    else:
+        assert all(isinstance(i, str) and i for i in ids)
+        assert len(set(ids)) == len(ids)

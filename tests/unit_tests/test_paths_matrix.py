@@ -27,6 +27,7 @@ from langchain_gradient import (
 )
 from tests.unit_tests.fakes import FakeAPI, completion
 from tests.unit_tests.paths import IMPLICIT_PATHS, PATHS, Path, StreamingHandler, serve
+from tests.unit_tests.tool_streams import Call, reply, server_ids, stream_events
 
 METHODS = ["function_calling", "json_schema", "json_mode"]
 CUT_JSON = '{"setup": "Why did the cat sit on the laptop?", "punchline": "To keep an e'
@@ -372,6 +373,45 @@ def test_malformed_structured_arguments_raise_on_every_path(path: Path, schema: 
     api = FakeAPI(serve(completion(None, finish_reason="tool_calls", tool_calls=[call])))
     with pytest.raises(OutputParserException, match="not a JSON object"):
         path.run(lambda model: model.with_structured_output(schema), api)
+
+
+# ------------------------------------------- 7b. parallel tool calls, however numbered
+
+PARALLEL_CALLS = [
+    Call("get_weather", '{"city": "Paris"}'),
+    Call("get_weather", '{"city": "Rome"}'),
+    Call("get_time", '{"tz": "UTC"}'),
+]
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        "openai",
+        "one id for every call",
+        "one index, no ids",
+        "one index, no ids, name apart",
+        "interleaved, ids on the heads",
+    ],
+)
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_every_parallel_tool_call_arrives_on_every_path(path: Path, dialect: str) -> None:
+    api = FakeAPI(
+        serve(reply(PARALLEL_CALLS, dialect), stream_events(PARALLEL_CALLS, dialect, size=5))
+    )
+    message = path.run(with_tool, api)
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+        ("get_weather", {"city": "Paris"}),
+        ("get_weather", {"city": "Rome"}),
+        ("get_time", {"tz": "UTC"}),
+    ]
+    assert message.invalid_tool_calls == []
+    assert "invalid_tool_calls" not in message.response_metadata
+    ids = [c["id"] for c in message.tool_calls]
+    if server_ids(PARALLEL_CALLS, dialect)[0] is None:
+        assert len({i for i in ids if isinstance(i, str) and i}) == len(PARALLEL_CALLS)
+    else:
+        assert ids == server_ids(PARALLEL_CALLS, dialect)
 
 
 # --------------------------------------------------------- 8. generate().llm_output

@@ -13,9 +13,11 @@ from operator import add
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages.tool import tool_call_chunk
 
-from tests.unit_tests.fakes import FakeAPI, chunk
+from langchain_gradient._response import StreamMapper
+from tests.unit_tests.fakes import FakeAPI, chunk, completion
 
 
 def frag(
@@ -262,8 +264,6 @@ def test_streamed_calls_without_ids_get_stable_distinct_ids() -> None:
 
 def test_streamed_and_invoked_replies_agree() -> None:
     """The same calls, streamed or not, give the same tool calls."""
-    from tests.unit_tests.fakes import completion
-
     raw_calls = [
         {
             "id": "call_a",
@@ -299,3 +299,221 @@ async def test_async_stream_aggregates_the_same_way() -> None:
     chunks = [c async for c in api.model().astream("go")]
     message = reduce(add, chunks)
     assert calls(message) == [("call_a", "add", {"a": 1, "b": 2}), ("call_b", "now", {})]
+
+
+# ------------------------------------------ calls the server numbers its own way
+
+
+def whole_and_streamed(
+    whole_calls: list[dict[str, Any]], *groups: list[dict[str, Any]]
+) -> tuple[AIMessage, AIMessageChunk]:
+    """The reply sent whole (``invoke``) and streamed (``stream``), as the user sees them."""
+    api = FakeAPI(
+        completion(None, finish_reason="tool_calls", tool_calls=whole_calls), events(*groups)
+    )
+    model = api.model()
+    return model.invoke("go"), reduce(add, model.stream("go"))
+
+
+def raw_call(name: str, arguments: str, call_id: str | None = None) -> dict[str, Any]:
+    raw: dict[str, Any] = {"type": "function", "function": {"name": name, "arguments": arguments}}
+    if call_id is not None:
+        raw["id"] = call_id
+    return raw
+
+
+def test_two_calls_sharing_an_id_under_different_indices_and_names_stay_two() -> None:
+    invoked, streamed = whole_and_streamed(
+        [
+            raw_call("get_weather", '{"city": "Oslo"}', "call_1"),
+            raw_call("get_time", "{}", "call_1"),
+        ],
+        [frag(0, call_id="call_1", name="get_weather", args='{"city": ')],
+        [frag(1, call_id="call_1", name="get_time", args="{}")],
+        [frag(0, call_id="call_1", args='"Oslo"}')],
+    )
+    assert (
+        calls(streamed)
+        == calls(invoked)
+        == [
+            ("call_1", "get_weather", {"city": "Oslo"}),
+            ("call_1", "get_time", {}),
+        ]
+    )
+    assert streamed.invalid_tool_calls == []
+
+
+def test_two_calls_sharing_an_id_under_different_indices_stay_two() -> None:
+    invoked, streamed = whole_and_streamed(
+        [raw_call("add", '{"a": 1}', "call_1"), raw_call("add", '{"a": 2}', "call_1")],
+        [frag(0, call_id="call_1", name="add", args='{"a": 1}')],
+        [frag(1, call_id="call_1", name="add", args='{"a": 2}')],
+    )
+    assert (
+        calls(streamed)
+        == calls(invoked)
+        == [
+            ("call_1", "add", {"a": 1}),
+            ("call_1", "add", {"a": 2}),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        [
+            [frag(0, name="get_weather", args='{"city": "Paris"}')],
+            [frag(0, name="get_weather", args='{"city": "Rome"}')],
+        ],
+        [
+            [frag(0, name="get_weather", args="")],
+            [frag(0, args='{"city": ')],
+            [frag(0, args='"Paris"}')],
+            [frag(0, name="get_weather", args="")],
+            [frag(0, args='{"city": "Rome"}')],
+        ],
+        [
+            [frag(0, name="get_weather", args='{"city": ')],
+            [frag(0, name="get_weather", args='"Paris"}')],
+            [frag(0, name="get_weather", args='{"city": ')],
+            [frag(0, name="get_weather", args='"Rome"}')],
+        ],
+    ],
+    ids=["whole calls", "name apart", "name on every fragment"],
+)
+def test_parallel_calls_to_one_tool_without_ids_on_one_index_stay_two(
+    groups: list[list[dict[str, Any]]],
+) -> None:
+    invoked, streamed = whole_and_streamed(
+        [raw_call("get_weather", '{"city": "Paris"}'), raw_call("get_weather", '{"city": "Rome"}')],
+        *groups,
+    )
+    named = [(c["name"], c["args"]) for c in streamed.tool_calls]
+    assert named == [(c["name"], c["args"]) for c in invoked.tool_calls]
+    assert named == [("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Rome"})]
+    assert len({c["id"] for c in streamed.tool_calls}) == 2
+    assert streamed.invalid_tool_calls == []
+
+
+def test_interleaved_calls_to_one_tool_with_ids_on_their_first_fragments_only() -> None:
+    invoked, streamed = whole_and_streamed(
+        [raw_call("add", '{"a": 1}', "call_a"), raw_call("add", '{"a": 2}', "call_b")],
+        [frag(0, call_id="call_a", name="add", args='{"a"')],
+        [frag(1, call_id="call_b", name="add", args='{"a"')],
+        [frag(1, args=": 2}")],
+        [frag(0, args=": 1}")],
+    )
+    assert (
+        calls(streamed)
+        == calls(invoked)
+        == [("call_a", "add", {"a": 1}), ("call_b", "add", {"a": 2})]
+    )
+
+
+def test_one_id_and_one_index_for_two_calls_stay_two() -> None:
+    invoked, streamed = whole_and_streamed(
+        [raw_call("add", '{"a": 1}', "call_x"), raw_call("add", '{"a": 2}', "call_x")],
+        [frag(0, call_id="call_x", name="add", args='{"a": 1}')],
+        [frag(0, call_id="call_x", name="add", args='{"a": ')],
+        [frag(0, call_id="call_x", name="add", args="2}")],
+    )
+    assert (
+        calls(streamed)
+        == calls(invoked)
+        == [("call_x", "add", {"a": 1}), ("call_x", "add", {"a": 2})]
+    )
+
+
+def test_a_repeated_name_with_nothing_after_it_is_reported_not_guessed() -> None:
+    """A second call without arguments, or the name sent twice? Listed, not decided."""
+    (message,) = stream(
+        events([frag(0, name="now", args='{"tz": "UTC"}')], [frag(0, name="now", args="")])
+    )
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [("now", {"tz": "UTC"})]
+    [invalid] = message.response_metadata["invalid_tool_calls"]
+    assert (invalid["name"], invalid["args"]) == ("now", "")
+    assert "arrived again" in invalid["error"]
+
+
+def test_repeating_the_name_on_a_call_still_arriving_continues_it() -> None:
+    (message,) = stream(
+        events(
+            [frag(0, name="add", args="")],
+            [frag(0, name="add", args='{"a": ')],
+            [frag(0, name="add", args="1")],
+            [frag(0, name="add", args="}")],
+        )
+    )
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [("add", {"a": 1})]
+    assert "invalid_tool_calls" not in message.response_metadata
+
+
+def test_an_object_after_a_whole_one_without_a_name_is_kept_apart() -> None:
+    """Not a well-formed call, so it is listed as invalid; but it does not vanish."""
+    (message,) = stream(
+        events([frag(0, call_id="call_a", name="add", args='{"a": 1}')], [frag(0, args='{"a": 2}')])
+    )
+    first, second = message.tool_calls
+    assert (first["id"], first["name"], first["args"]) == ("call_a", "add", {"a": 1})
+    assert second["args"] == {"a": 2}
+    assert second["id"] not in (None, "", "call_a")
+    [invalid] = message.response_metadata["invalid_tool_calls"]
+    assert (invalid["name"], invalid["args"]) == (None, '{"a": 2}')
+    assert "no function name" in invalid["error"]
+
+
+def test_the_openai_shape_gives_the_same_chunks_as_before() -> None:
+    """A head (id, name, empty arguments) then argument pieces: one chunk per event."""
+    api = FakeAPI(
+        events(
+            [frag(0, call_id="call_a", name="get_weather", args="")],
+            [frag(0, args='{"city"')],
+            [frag(1, call_id="call_b", name="get_time", args="")],
+            [frag(1, args='{"tz": "UTC"}')],
+            [frag(0, args=': "Paris"}')],
+        )
+    )
+    fragments = [c.tool_call_chunks for c in api.model().stream("go") if c.tool_call_chunks]
+    assert fragments == [
+        [tool_call_chunk(name="get_weather", args=None, id="call_a", index=0)],
+        [tool_call_chunk(name=None, args='{"city"', id=None, index=0)],
+        [tool_call_chunk(name="get_time", args=None, id="call_b", index=1)],
+        [tool_call_chunk(name=None, args='{"tz": "UTC"}', id=None, index=1)],
+        [tool_call_chunk(name=None, args=': "Paris"}', id=None, index=0)],
+    ]
+
+
+async def test_async_streams_keep_calls_apart_the_same_way() -> None:
+    api = FakeAPI(
+        events(
+            [frag(0, call_id="call_1", name="get_weather", args='{"city": "Oslo"}')],
+            [frag(1, call_id="call_1", name="get_time", args="{}")],
+            [frag(2, name="add", args='{"a": 1}')],
+            [frag(2, name="add", args='{"a": 2}')],
+        )
+    )
+    message = reduce(add, [c async for c in api.model().astream("go")])
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [
+        ("get_weather", {"city": "Oslo"}),
+        ("get_time", {}),
+        ("add", {"a": 1}),
+        ("add", {"a": 2}),
+    ]
+
+
+def test_stream_chunks_share_no_containers() -> None:
+    """Changing one chunk's dicts or lists leaves the next chunk untouched."""
+    mapper = StreamMapper("m")
+    text = {"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": "a"}}]}
+    piece = {"choices": [{"delta": {"tool_calls": [frag(0, call_id="c", name="f", args="{")]}}]}
+    for event in (text, piece):
+        one, two = mapper.map(event), mapper.map(event)
+        assert one is not None
+        assert two is not None
+        before = two.message.model_dump()
+        one.message.response_metadata["x"] = 1
+        one.message.additional_kwargs["y"] = 2
+        one.message.tool_call_chunks.append(tool_call_chunk(name="g", args="", id="i", index=9))
+        one.message.tool_calls.append({"name": "g", "args": {}, "id": "i", "type": "tool_call"})
+        assert two.message.model_dump() == before
