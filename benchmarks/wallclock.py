@@ -36,6 +36,7 @@ import statistics
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def streaming_models(base_url: str, names: list[str]) -> dict[str, Any]:
         "ChatGradient": ChatGradient(
             model=MODEL,
             base_url=base_url,
-            api_key=API_KEY,  # type: ignore[arg-type]
+            api_key=API_KEY,
             streaming=True,
         ),
     }
@@ -145,7 +146,7 @@ def embedders(base_url: str, names: list[str]) -> dict[str, Any]:
         "ChatGradient": GradientEmbeddings(
             model=EMBED_MODEL,
             base_url=base_url,
-            api_key=API_KEY,  # type: ignore[arg-type]
+            api_key=API_KEY,
         ),
     }
     out[FLOOR] = FloorEmbeddings(base_url, EMBED_MODEL)
@@ -181,7 +182,7 @@ def per_call_instances(base_url: str, names: list[str]) -> dict[str, Call]:
         return ChatGradient(
             model=MODEL,
             base_url=base_url,
-            api_key=API_KEY,  # type: ignore[arg-type]
+            api_key=API_KEY,
         ).invoke(PROMPT)
 
     calls: dict[str, Call] = {RAW: raw, FLOOR: floor, "ChatGradient": gradient}
@@ -290,12 +291,12 @@ def measure(
     timed = [*contenders, NewConnectionRaw(base_url)]
     try:
         for c in contenders:
-            counter.run("invoke", c.name, lambda c=c: c.invoke(PROMPT))
-            counter.run("stream", c.name, lambda c=c: c.stream(PROMPT))
+            counter.run("invoke", c.name, partial(c.invoke, PROMPT))
+            counter.run("stream", c.name, partial(c.stream, PROMPT))
         for who, model in streaming.items():
-            counter.run("invoke, streaming=True", who, lambda m=model: m.invoke(PROMPT))
+            counter.run("invoke, streaming=True", who, partial(model.invoke, PROMPT))
         for who, model in embeddings.items():
-            counter.run("embed_query", who, lambda m=model: m.embed_query("bench text"))
+            counter.run("embed_query", who, partial(model.embed_query, "bench text"))
         for who, call in fresh.items():
             counter.run("invoke, new instance per call", who, call)
         _timed_rounds(timed, settings.trials, sync_samples)
@@ -303,8 +304,8 @@ def measure(
         async def async_paths() -> None:
             try:
                 for c in contenders:
-                    await counter.arun("ainvoke", c.name, lambda c=c: c.ainvoke(PROMPT))
-                    await counter.arun("astream", c.name, lambda c=c: c.astream(PROMPT))
+                    await counter.arun("ainvoke", c.name, partial(c.ainvoke, PROMPT))
+                    await counter.arun("astream", c.name, partial(c.astream, PROMPT))
                 await _atimed_rounds(timed, settings.trials, async_samples)
             finally:
                 for c in contenders:
