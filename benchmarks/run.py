@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python -m benchmarks.run            # full run (about an hour on 2 shared cores)
-    .venv/bin/python -m benchmarks.run --quick    # a few minutes on 2 busy cores
+    .venv/bin/python -m benchmarks.run --quick    # 5-9 minutes on 2 busy cores
     .venv/bin/python -m benchmarks.run --quick --runs 3   # three passes, ratio ranges
     .venv/bin/python -m benchmarks.run --json out.json
 
@@ -660,7 +660,7 @@ def _json_scenarios(scenarios: list[Scenario], order: list[str]) -> list[dict[st
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the tables (and JSON with ``--json``)."""
     parser = argparse.ArgumentParser(description="langchain-gradient overhead benchmark")
-    parser.add_argument("--quick", action="store_true", help="about two minutes on 2 cores")
+    parser.add_argument("--quick", action="store_true", help="5-9 minutes on 2 busy cores")
     parser.add_argument("--runs", type=int, default=1, help="whole passes; >1 adds a range table")
     parser.add_argument("--json", metavar="PATH", help="also write JSON here ('-' = stdout)")
     parser.add_argument("--only", nargs="*", help="contender names to include")
