@@ -5,18 +5,27 @@ The peers are the official langchain-gradient 1.0.0 (after
 installed); a peer that is not installed is left out.
 
 Every contender talks to the same loopback server (`benchmarks.server`) and
-offers the same four operations: ``invoke(text)``, ``stream(text)`` (consumes
-the whole stream, returns what it assembled), ``ainvoke(text)`` and ``close``.
+offers the same operations: ``invoke(text)``, ``stream(text)`` (consumes
+the whole stream, returns what it assembled), ``ainvoke(text)``,
+``astream(text)``, ``timed_stream(text)`` / ``atimed_stream(text)`` (seconds to
+the first content token and to the end of the stream) and ``close``.
+
+The two floors read a stream to the end of the HTTP body, past ``[DONE]``:
+an HTTP/1.1 connection goes back to the pool only once its response has been
+read to the end, so a client that stops at ``[DONE]`` opens a new connection
+for every stream.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.tool import tool_call_chunk
@@ -26,7 +35,7 @@ from pydantic import PrivateAttr
 from benchmarks.official import load as load_official
 from benchmarks.server import MODEL
 
-__all__ = ["API_KEY", "OFFICIAL", "FloorChat", "RawHttpx", "make_contenders"]
+__all__ = ["API_KEY", "OFFICIAL", "FloorChat", "FloorEmbeddings", "RawHttpx", "make_contenders"]
 
 API_KEY = "bench-key-not-secret"
 OFFICIAL = "official 1.0.0"
@@ -47,21 +56,29 @@ def _body(messages: list[dict[str, Any]], stream: bool) -> bytes:
 
 
 def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
-    for line in response.iter_lines():
-        if line.startswith("data: "):
+    done = False
+    for line in response.iter_lines():  # to the end of the body: the connection is reused
+        if not done and line.startswith("data: "):
             data = line[6:]
             if data == "[DONE]":
-                return
-            yield json.loads(data)
+                done = True
+            else:
+                yield json.loads(data)
 
 
 async def _aevents(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    done = False
     async for line in response.aiter_lines():
-        if line.startswith("data: "):
+        if not done and line.startswith("data: "):
             data = line[6:]
             if data == "[DONE]":
-                return
-            yield json.loads(data)
+                done = True
+            else:
+                yield json.loads(data)
+
+
+def _has_token(event: dict[str, Any]) -> bool:
+    return any(choice["delta"].get("content") for choice in event["choices"])
 
 
 class RawHttpx:
@@ -105,13 +122,53 @@ class RawHttpx:
         joined = "".join(args)
         return "".join(content), json.dumps(json.loads(joined)) if joined else ""
 
-    async def ainvoke(self, text: str) -> str:
+    def timed_stream(self, text: str) -> tuple[float, float]:
+        """Stream once: (seconds to the first content token, seconds to the end)."""
+        start = time.perf_counter()
+        first = None
+        body = _body([{"role": "user", "content": text}], True)
+        with self.client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
+            for event in _events(response):
+                if first is None and _has_token(event):
+                    first = time.perf_counter()
+        end = time.perf_counter()
+        return (first or end) - start, end - start
+
+    def _async_client(self) -> httpx.AsyncClient:
         if self.aclient is None:
             self.aclient = httpx.AsyncClient(limits=LIMITS)
-        response = await self.aclient.post(
+        return self.aclient
+
+    async def ainvoke(self, text: str) -> str:
+        response = await self._async_client().post(
             self.url, content=_body([{"role": "user", "content": text}], False), headers=_HEADERS
         )
         return str(json.loads(response.content)["choices"][0]["message"]["content"])
+
+    async def astream(self, text: str) -> int:
+        count = 0
+        body = _body([{"role": "user", "content": text}], True)
+        client = self._async_client()
+        async with client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
+            async for event in _aevents(response):
+                for choice in event["choices"]:
+                    delta = choice["delta"]
+                    if delta.get("content") or delta.get("tool_calls"):
+                        count += 1
+        return count
+
+    async def atimed_stream(self, text: str) -> tuple[float, float]:
+        """As `timed_stream`, through the async client."""
+        start = time.perf_counter()
+        first = None
+        body = _body([{"role": "user", "content": text}], True)
+        client = self._async_client()
+        async with client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
+            async for event in _aevents(response):
+                if first is None and _has_token(event):
+                    first = time.perf_counter()
+        end = time.perf_counter()
+        return (first or end) - start, end - start
 
     async def aclose(self) -> None:
         if self.aclient is not None:
@@ -136,6 +193,8 @@ class FloorChat(BaseChatModel):
     """
 
     base_url: str
+    streaming: bool = False
+    """As every chat model's flag: ``invoke`` goes through ``_stream``."""
     _client: httpx.Client = PrivateAttr(default_factory=lambda: httpx.Client(limits=LIMITS))
     _aclient: httpx.AsyncClient | None = PrivateAttr(default=None)
 
@@ -189,21 +248,23 @@ class FloorChat(BaseChatModel):
         url = self.base_url + "/chat/completions"
         with self._client.stream("POST", url, content=body, headers=_HEADERS) as response:
             for event in _events(response):
-                for choice in event["choices"]:
-                    delta = choice["delta"]
-                    if delta.get("content"):
-                        yield ChatGenerationChunk(message=AIMessageChunk(content=delta["content"]))
-                    for call in delta.get("tool_calls") or ():
-                        function = call.get("function") or {}
-                        chunk = tool_call_chunk(
-                            name=function.get("name"),
-                            args=function.get("arguments"),
-                            id=call.get("id"),
-                            index=call.get("index"),
-                        )
-                        yield ChatGenerationChunk(
-                            message=AIMessageChunk(content="", tool_call_chunks=[chunk])
-                        )
+                yield from _floor_chunks(event)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        if self._aclient is None:
+            self._aclient = httpx.AsyncClient(limits=LIMITS)
+        body = _body(self._messages(messages), True)
+        url = self.base_url + "/chat/completions"
+        async with self._aclient.stream("POST", url, content=body, headers=_HEADERS) as response:
+            async for event in _aevents(response):
+                for chunk in _floor_chunks(event):
+                    yield chunk
 
     async def aclose(self) -> None:
         if self._aclient is not None:
@@ -212,6 +273,44 @@ class FloorChat(BaseChatModel):
 
     def close(self) -> None:
         self._client.close()
+
+
+class FloorEmbeddings(Embeddings):
+    """The embeddings floor: one pooled ``httpx.Client``, JSON floats, no checks."""
+
+    def __init__(self, base_url: str, model: str) -> None:
+        self.url = base_url + "/embeddings"
+        self.model = model
+        self.client = httpx.Client(limits=LIMITS)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        body = json.dumps({"model": self.model, "input": texts}).encode()
+        response = self.client.post(self.url, content=body, headers=_HEADERS)
+        data = sorted(json.loads(response.content)["data"], key=lambda item: item["index"])
+        return [item["embedding"] for item in data]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _floor_chunks(event: dict[str, Any]) -> Iterator[ChatGenerationChunk]:
+    """The floor's chunks for one event: one per content delta or tool-call fragment."""
+    for choice in event["choices"]:
+        delta = choice["delta"]
+        if delta.get("content"):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=delta["content"]))
+        for call in delta.get("tool_calls") or ():
+            function = call.get("function") or {}
+            chunk = tool_call_chunk(
+                name=function.get("name"),
+                args=function.get("arguments"),
+                id=call.get("id"),
+                index=call.get("index"),
+            )
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[chunk]))
 
 
 class LangChainContender:
@@ -238,8 +337,34 @@ class LangChainContender:
         args = json.dumps(total.tool_calls[0]["args"]) if total.tool_calls else ""
         return str(total.content), args
 
+    def timed_stream(self, text: str) -> tuple[float, float]:
+        """Stream once: (seconds to the first content token, seconds to the end)."""
+        start = time.perf_counter()
+        first = None
+        for chunk in self.model.stream(text):
+            if first is None and chunk.content:
+                first = time.perf_counter()
+        end = time.perf_counter()
+        return (first or end) - start, end - start
+
     async def ainvoke(self, text: str) -> str:
         return str((await self.model.ainvoke(text)).content)
+
+    async def astream(self, text: str) -> int:
+        count = 0
+        async for _ in self.model.astream(text):
+            count += 1
+        return count
+
+    async def atimed_stream(self, text: str) -> tuple[float, float]:
+        """As `timed_stream`, through ``astream``."""
+        start = time.perf_counter()
+        first = None
+        async for chunk in self.model.astream(text):
+            if first is None and chunk.content:
+                first = time.perf_counter()
+        end = time.perf_counter()
+        return (first or end) - start, end - start
 
     async def aclose(self) -> None:
         closer = getattr(self.model, "aclose", None)

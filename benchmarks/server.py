@@ -14,6 +14,10 @@ it in the last user message) and by ``"stream": true``:
 - ``bench:tool:M``: streamed, one tool call whose JSON arguments arrive in M
   pieces, then finish, usage and ``[DONE]``; not streamed, one tool call.
 
+``POST /v1/embeddings`` answers one small vector (8 dimensions) per input,
+as JSON floats or, when the request asks for ``"encoding_format": "base64"``,
+base64 (`benchmarks.wallclock` counts the connections embeddings open).
+
 ``GET /_stats`` answers ``{"cpu": <process CPU seconds>, "requests": <count>,
 "connections": <accepted so far>}`` so the harness can report the server's own
 CPU share and how many connections the client opened. ``--certfile`` /
@@ -27,14 +31,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import gc
 import json
 import re
 import ssl
+import struct
 import sys
 import time
 
-__all__ = ["MODEL", "render", "serve"]
+__all__ = ["EMBEDDING_DIMENSIONS", "MODEL", "render", "render_embeddings", "serve"]
 
 MODEL = "bench-model"
 _MARKER = re.compile(rb"bench:(chat|text|tool):(\d+)")
@@ -42,6 +48,9 @@ _STREAM = re.compile(rb'"stream"\s*:\s*true')
 _CREATED = 1_700_000_000
 _USAGE = {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}
 _HEAD_END = b"\r\n\r\n"
+_EMBEDDINGS = b"POST /v1/embeddings"
+_BASE64 = re.compile(rb'"encoding_format"\s*:\s*"base64"')
+EMBEDDING_DIMENSIONS = 8
 
 
 def _json(value: object) -> bytes:
@@ -159,6 +168,20 @@ def render(kind: str, n: int, stream: bool) -> bytes:
     return _event_stream(events)
 
 
+def render_embeddings(count: int, base64_format: bool) -> bytes:
+    """The full HTTP response of ``/embeddings`` for ``count`` inputs."""
+    items: list[dict[str, object]] = []
+    for index in range(count):
+        values = [(index + d) / 16.0 for d in range(EMBEDDING_DIMENSIONS)]
+        embedding: object = values
+        if base64_format:
+            packed = struct.pack(f"<{EMBEDDING_DIMENSIONS}f", *values)
+            embedding = base64.b64encode(packed).decode()
+        items.append({"object": "embedding", "index": index, "embedding": embedding})
+    body = {"object": "list", "model": MODEL, "data": items, "usage": {"prompt_tokens": count}}
+    return _response(_json(body))
+
+
 class _State:
     def __init__(self) -> None:
         self.cache: dict[tuple[bytes, int, bool], bytes] = {}
@@ -174,6 +197,15 @@ class _State:
                 "connections": self.connections,
             }
             return _response(_json(stats))
+        if head.startswith(_EMBEDDINGS):
+            inputs = json.loads(body)["input"]
+            inputs_count = 1 if isinstance(inputs, str) else len(inputs)
+            is_base64 = _BASE64.search(body) is not None
+            embedding_key = (b"embeddings", inputs_count, is_base64)
+            response = self.cache.get(embedding_key)
+            if response is None:
+                response = self.cache[embedding_key] = render_embeddings(inputs_count, is_base64)
+            return response
         found = _MARKER.findall(body)
         kind, count = found[-1] if found else (b"chat", b"0")
         key = (kind, int(count), _STREAM.search(body) is not None)

@@ -1,0 +1,456 @@
+"""Wall-clock time and new connections over HTTPS behind a simulated network delay.
+
+Run: ``.venv/bin/python -m benchmarks.wallclock [--quick] [--delay-ms 20] [--json PATH]``
+(``python -m benchmarks.run`` runs it too, and prints its tables first).
+
+The server of `benchmarks.server` serves HTTPS with a throwaway CA (its own
+process, `benchmarks.new_instance.TlsServer`); in front of it,
+`benchmarks.relay` (another process) delays every segment by ``--delay-ms`` in
+each direction, so a new connection pays its TCP and TLS round trips and every
+request one more. Every contender talks to the relay. Two measurements:
+
+1. **Streams, warm connection**: after a warm-up stream, each trial times one
+   stream of `CHUNKS` content chunks per contender (sync ``stream`` and async
+   ``astream``; the order rotates from trial to trial): time to the first
+   content token and to the end of the stream. Cells are the median over
+   trials, the interquartile range, and the ratio to raw httpx. A contender
+   that reopens a connection for every stream pays the handshakes again here.
+   ``raw httpx, new connection`` is the same raw stream through a new client
+   each time: what a stream costs when its connection is not reused.
+2. **New connections per 100 calls** on every path (``invoke``, ``ainvoke``,
+   ``stream``, ``astream``, ``invoke`` with ``streaming=True``, ``embed_query``,
+   and ``invoke`` on a new instance per call), counted by the relay, after one
+   warm-up call on that path (streams here are short: 3 chunks). A dash: the
+   contender has no such path.
+
+Nothing is asserted: `verdict` prints which targets were met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.contenders import (
+    API_KEY,
+    LIMITS,
+    OFFICIAL,
+    FloorChat,
+    FloorEmbeddings,
+    RawHttpx,
+    make_contenders,
+)
+from benchmarks.new_instance import TlsServer
+from benchmarks.official import load as load_official
+from benchmarks.relay import RelayProcess
+from benchmarks.server import MODEL
+
+__all__ = ["PATHS", "main", "render", "verdict"]
+
+RAW = "raw httpx"
+RAW_NEW = "raw httpx, new connection"
+FLOOR = "LangChain floor"
+CHUNKS = 200
+PROMPT = "bench:chat:0"
+STREAM_PROMPT = f"bench:text:{CHUNKS}"
+EMBED_MODEL = "bench-embedding-model"
+TIMES = "\u00d7"
+DASH = "\u2013"
+PATHS = (
+    "invoke",
+    "ainvoke",
+    "stream",
+    "astream",
+    "invoke, streaming=True",
+    "embed_query",
+    "invoke, new instance per call",
+)
+TTFT_TARGET = 1.02
+"""Time to first token on a warm connection: within 2 % of raw httpx."""
+CONNECTIONS_TARGET = 1.0
+"""New connections per 100 calls, on every path."""
+
+
+@dataclass
+class Settings:
+    """How much work each measurement does."""
+
+    trials: int
+    calls: int
+    """Calls per path and contender for the connection counts."""
+
+
+QUICK = Settings(trials=9, calls=20)
+FULL = Settings(trials=45, calls=100)
+
+Call = Callable[[], object]
+AsyncCall = Callable[[], Awaitable[object]]
+
+
+# ------------------------------------------------------------- contenders
+
+
+def _official_class(base_url: str) -> type[Any] | None:
+    return load_official(base_url.removesuffix("/v1"))
+
+
+def _openai() -> tuple[type[Any], type[Any]] | None:
+    try:
+        from langchain_openai import ChatOpenAI, OpenAIEmbeddings
+    except ImportError:
+        return None
+    return ChatOpenAI, OpenAIEmbeddings
+
+
+def streaming_models(base_url: str, names: list[str]) -> dict[str, Any]:
+    """Contender -> a chat model built with ``streaming=True`` (its ``invoke`` streams)."""
+    from langchain_gradient import ChatGradient
+
+    models: dict[str, Any] = {
+        FLOOR: FloorChat(base_url=base_url, streaming=True),
+        "ChatGradient": ChatGradient(
+            model=MODEL,
+            base_url=base_url,
+            api_key=API_KEY,
+            streaming=True,
+        ),
+    }
+    official = _official_class(base_url)
+    if official is not None:
+        models[OFFICIAL] = official(model=MODEL, api_key=API_KEY, stream=True)
+    openai = _openai()
+    if openai is not None:
+        models["ChatOpenAI"] = openai[0](
+            model=MODEL, base_url=base_url, api_key=API_KEY, streaming=True
+        )
+    return {who: model for who, model in models.items() if who in names}
+
+
+def embedders(base_url: str, names: list[str]) -> dict[str, Any]:
+    """Contender -> its embeddings class, built once (the official package has none)."""
+    from langchain_gradient import GradientEmbeddings
+
+    out: dict[str, Any] = {
+        RAW: FloorEmbeddings(base_url, EMBED_MODEL),  # raw httpx and the floor are one call
+        "ChatGradient": GradientEmbeddings(
+            model=EMBED_MODEL,
+            base_url=base_url,
+            api_key=API_KEY,
+        ),
+    }
+    out[FLOOR] = FloorEmbeddings(base_url, EMBED_MODEL)
+    openai = _openai()
+    if openai is not None:
+        out["ChatOpenAI"] = openai[1](
+            model=EMBED_MODEL, base_url=base_url, api_key=API_KEY, check_embedding_ctx_length=False
+        )
+    return {who: model for who, model in out.items() if who in names}
+
+
+def per_call_instances(base_url: str, names: list[str]) -> dict[str, Call]:
+    """Contender -> ``invoke`` on a model built for that one call (closed after, if it can)."""
+    from langchain_gradient import ChatGradient
+
+    def raw() -> object:
+        with httpx.Client(limits=LIMITS) as client:
+            response = client.post(
+                base_url + "/chat/completions",
+                json={"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]},
+                headers={"Authorization": f"Bearer {API_KEY}"},
+            )
+            return response.json()
+
+    def floor() -> object:
+        model = FloorChat(base_url=base_url)
+        try:
+            return model.invoke(PROMPT)
+        finally:
+            model.close()
+
+    def gradient() -> object:
+        return ChatGradient(
+            model=MODEL,
+            base_url=base_url,
+            api_key=API_KEY,
+        ).invoke(PROMPT)
+
+    calls: dict[str, Call] = {RAW: raw, FLOOR: floor, "ChatGradient": gradient}
+    official = _official_class(base_url)
+    if official is not None:
+        calls[OFFICIAL] = lambda: official(model=MODEL, api_key=API_KEY).invoke(PROMPT)
+    openai = _openai()
+    if openai is not None:
+        chat_openai = openai[0]
+        calls["ChatOpenAI"] = lambda: chat_openai(
+            model=MODEL, base_url=base_url, api_key=API_KEY
+        ).invoke(PROMPT)
+    return {who: call for who, call in calls.items() if who in names}
+
+
+# ------------------------------------------------------------ measurement
+
+
+class Counter:
+    """New connections per 100 calls, as the relay counts them."""
+
+    def __init__(self, relay: RelayProcess, calls: int) -> None:
+        self.relay = relay
+        self.calls = calls
+        self.counts: dict[str, dict[str, float]] = {path: {} for path in PATHS}
+
+    def run(self, path: str, who: str, call: Call) -> None:
+        call()  # warm-up: the first connection is not counted
+        before = self.relay.accepted()
+        for _ in range(self.calls):
+            call()
+        self.counts[path][who] = (self.relay.accepted() - before) * 100 / self.calls
+
+    async def arun(self, path: str, who: str, call: AsyncCall) -> None:
+        await call()
+        before = self.relay.accepted()
+        for _ in range(self.calls):
+            await call()
+        self.counts[path][who] = (self.relay.accepted() - before) * 100 / self.calls
+
+
+def _timed_rounds(
+    contenders: list[Any], trials: int, samples: dict[str, dict[str, list[float]]]
+) -> None:
+    for c in contenders:
+        c.timed_stream(STREAM_PROMPT)  # warm: the connection, caches, lazy imports
+    for t in range(trials):
+        for i in range(len(contenders)):
+            c = contenders[(t + i) % len(contenders)]
+            first, total = c.timed_stream(STREAM_PROMPT)
+            samples.setdefault(c.name, {"ttft": [], "total": []})
+            samples[c.name]["ttft"].append(first * 1e3)
+            samples[c.name]["total"].append(total * 1e3)
+
+
+async def _atimed_rounds(
+    contenders: list[Any], trials: int, samples: dict[str, dict[str, list[float]]]
+) -> None:
+    for c in contenders:
+        await c.atimed_stream(STREAM_PROMPT)
+    for t in range(trials):
+        for i in range(len(contenders)):
+            c = contenders[(t + i) % len(contenders)]
+            first, total = await c.atimed_stream(STREAM_PROMPT)
+            samples.setdefault(c.name, {"ttft": [], "total": []})
+            samples[c.name]["ttft"].append(first * 1e3)
+            samples[c.name]["total"].append(total * 1e3)
+
+
+class NewConnectionRaw:
+    """Raw httpx through a new client (so a new TLS connection) for every stream."""
+
+    name = RAW_NEW
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def timed_stream(self, text: str) -> tuple[float, float]:
+        raw = RawHttpx(self.base_url)
+        try:
+            return raw.timed_stream(text)
+        finally:
+            raw.close()
+
+    async def atimed_stream(self, text: str) -> tuple[float, float]:
+        raw = RawHttpx(self.base_url)
+        try:
+            return await raw.atimed_stream(text)
+        finally:
+            await raw.aclose()
+            raw.close()
+
+
+def measure(
+    base_url: str, relay: RelayProcess, settings: Settings, names: list[str] | None
+) -> dict[str, Any]:
+    """Every measurement against ``base_url`` (the relay); the results as JSON-ready data."""
+    contenders = make_contenders(base_url, names)
+    order = [c.name for c in contenders]
+    counter = Counter(relay, settings.calls)
+    sync_samples: dict[str, dict[str, list[float]]] = {}
+    async_samples: dict[str, dict[str, list[float]]] = {}
+    streaming = streaming_models(base_url, order)
+    embeddings = embedders(base_url, order)
+    fresh = per_call_instances(base_url, order)
+    timed = [*contenders, NewConnectionRaw(base_url)]
+    try:
+        for c in contenders:
+            counter.run("invoke", c.name, partial(c.invoke, PROMPT))
+            counter.run("stream", c.name, partial(c.stream, PROMPT))
+        for who, model in streaming.items():
+            counter.run("invoke, streaming=True", who, partial(model.invoke, PROMPT))
+        for who, model in embeddings.items():
+            counter.run("embed_query", who, partial(model.embed_query, "bench text"))
+        for who, call in fresh.items():
+            counter.run("invoke, new instance per call", who, call)
+        _timed_rounds(timed, settings.trials, sync_samples)
+
+        async def async_paths() -> None:
+            try:
+                for c in contenders:
+                    await counter.arun("ainvoke", c.name, partial(c.ainvoke, PROMPT))
+                    await counter.arun("astream", c.name, partial(c.astream, PROMPT))
+                await _atimed_rounds(timed, settings.trials, async_samples)
+            finally:
+                for c in contenders:
+                    await c.aclose()
+                for model in streaming.values():
+                    closer = getattr(model, "aclose", None)
+                    if closer is not None:
+                        await closer()
+
+        asyncio.run(async_paths())
+    finally:
+        for c in contenders:
+            c.close()
+        for model in [*streaming.values(), *embeddings.values()]:
+            closer = getattr(model, "close", None)
+            if callable(closer):
+                closer()
+    return {
+        "order": order,
+        "chunks": CHUNKS,
+        "settings": asdict(settings),
+        "stream": sync_samples,
+        "astream": async_samples,
+        "connections_per_100_calls": counter.counts,
+    }
+
+
+# ----------------------------------------------------------------- report
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4)
+    return q[0], q[2]
+
+
+def render(data: dict[str, Any]) -> str:
+    """Markdown tables: stream timings (median, IQR, ratio to raw httpx), connection counts."""
+    order: list[str] = data["order"]
+    timed = [*order, RAW_NEW]
+    lines = [
+        f"Streams of {data['chunks']} chunks over HTTPS, {data['delay_ms']:g} ms each way, "
+        "warm connection: median ms (interquartile range), ratio to raw httpx",
+        "",
+        "| measure | " + " | ".join(timed) + " |",
+        "|---" * (len(timed) + 1) + "|",
+    ]
+    for api in ("stream", "astream"):
+        for metric, label in (("ttft", "time to first token"), ("total", "total")):
+            base = statistics.median(data[api][RAW][metric]) if RAW in data[api] else None
+            cells = []
+            for who in timed:
+                values = data[api].get(who, {}).get(metric)
+                if not values:
+                    cells.append(DASH)
+                    continue
+                median = statistics.median(values)
+                low, high = _quartiles(values)
+                ratio = f"{median / base:.2f}{TIMES} " if base else ""
+                cells.append(f"{ratio}({median:.1f}, {low:.1f}{DASH}{high:.1f})")
+            lines.append(f"| `{api}`: {label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"New connections per 100 calls (after one warm-up call; {data['settings']['calls']} "
+        "calls per path, counted by the relay)",
+        "",
+        "| path | " + " | ".join(order) + " |",
+        "|---" * (len(order) + 1) + "|",
+    ]
+    for path in PATHS:
+        counts = data["connections_per_100_calls"][path]
+        cells = [DASH if who not in counts else f"{counts[who]:.0f}" for who in order]
+        lines.append(f"| {path} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def verdict(data: dict[str, Any], who: str = "ChatGradient") -> list[str]:
+    """One line per wall-clock target: met or missed, with the numbers."""
+    out = []
+    counts = data["connections_per_100_calls"]
+    missed = [
+        f"{path} {counts[path][who]:.0f}"
+        for path in PATHS
+        if who in counts[path] and counts[path][who] > CONNECTIONS_TARGET
+    ]
+    out.append(
+        f"{who}: at most {CONNECTIONS_TARGET:g} new connection per 100 calls on every path: "
+        + ("met" if not missed else "MISSED (" + ", ".join(missed) + ")")
+    )
+    for api in ("stream", "astream"):
+        if who not in data[api] or RAW not in data[api]:
+            continue
+        ratio = statistics.median(data[api][who]["ttft"]) / statistics.median(
+            data[api][RAW]["ttft"]
+        )
+        state = "met" if ratio <= TTFT_TARGET else "MISSED"
+        out.append(
+            f"{who}: `{api}` time to first token within {TTFT_TARGET - 1:.0%} of raw httpx "
+            f"(warm connection): {ratio:.3f}{TIMES}, {state}"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both measurements; print the tables and the verdict (JSON with ``--json``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer trials and calls")
+    parser.add_argument("--delay-ms", type=float, default=20.0, help="one-way delay")
+    parser.add_argument("--only", nargs="*", help="contender names to include")
+    parser.add_argument("--json", metavar="PATH", help="also write the results here")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    names = args.only
+    if names and RAW not in names:
+        names = [*names, RAW]
+    with tempfile.TemporaryDirectory() as folder:
+        server = TlsServer(Path(folder))
+        try:
+            relay = RelayProcess(int(server.root.rsplit(":", 1)[1]), args.delay_ms)
+        except BaseException:
+            server.close()
+            raise
+        # As in benchmarks.new_instance: every contender trusts the throwaway CA
+        # through the default trust store, so none needs special arguments.
+        os.environ["SSL_CERT_FILE"] = str(server.ca_file)
+        os.environ["REQUESTS_CA_BUNDLE"] = str(server.ca_file)
+        try:
+            data = measure(f"https://127.0.0.1:{relay.port}/v1", relay, settings, names)
+        finally:
+            from langchain_gradient import close_shared_clients
+
+            close_shared_clients()
+            relay.close()
+            server.close()
+    data["delay_ms"] = args.delay_ms
+    data["mode"] = "quick" if args.quick else "full"
+    print(render(data))
+    print()
+    for line in verdict(data):
+        print("- " + line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
