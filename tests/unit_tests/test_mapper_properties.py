@@ -68,6 +68,7 @@ usages = maybe(
         cache_read_input_tokens=counts,
         cache_created_input_tokens=counts,
         cache_creation_input_tokens=counts,
+        prompt_cache_hit_tokens=counts,
         cache_creation=json_values,
     )
 )
@@ -175,7 +176,15 @@ def test_usage_to_metadata_is_total(usage: Any, model: str) -> None:
         return
     for key in ("input_tokens", "output_tokens", "total_tokens"):
         assert isinstance(result[key], int)
-    assert result["total_tokens"] == result["input_tokens"] + result["output_tokens"]
+    reported = usage.get("total_tokens")
+    if type(reported) is int:
+        # The reported total is kept; cache counts added to input_tokens (the
+        # exclusive convention) are added to it too.
+        prompt = usage.get("prompt_tokens")
+        prompt = prompt if type(prompt) is int else 0
+        assert result["total_tokens"] - reported == result["input_tokens"] - prompt
+    elif reported is None:
+        assert result["total_tokens"] == result["input_tokens"] + result["output_tokens"]
     AIMessage(content="", usage_metadata=result)  # a message accepts it
 
 
