@@ -4,8 +4,10 @@ One conversation (a question with a photo, a tool call, its result, the
 answer, a follow-up) as ChatOpenAI (Chat Completions v0/v1, Responses API
 ``responses/v1``, v1 and v0), ChatAnthropic (v0/v1), ChatMistralAI, ChatDeepSeek
 and ChatGradient itself (v0/v1) leave it in LangChain messages. The message
-shapes are the ones those models produce (checked against their parsers fed
-recorded-looking API replies). Whatever recorded it, the request carries the
+shapes are the ones those models produce (checked by feeding recorded-looking
+API replies to langchain-openai 1.8.1, langchain-anthropic 1.7.10,
+langchain-mistralai 1.1.6 and langchain-deepseek 1.1.1 over a loopback server;
+none of them is a dependency here). Whatever recorded it, the request carries the
 same text, image, tool call and tool result, and nothing private to the
 provider that wrote a turn: its reasoning, thinking signatures, encrypted
 reasoning, server-side tool blocks or blocks that repeat ``tool_calls``.
