@@ -16,6 +16,8 @@ reasoning, server-side tool blocks or blocks that repeat ``tool_calls``.
 from __future__ import annotations
 
 import json
+from functools import reduce
+from operator import add
 from typing import Any
 
 import pytest
@@ -528,6 +530,40 @@ def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
     assert api.body["messages"][1:] == [
         {"role": "assistant", "content": SAID, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": RESULT},
+    ]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
+    }
+    api = FakeAPI(
+        serve(completion(SAID, reasoning=PRIVATE, tool_calls=[call])),
+        serve(completion(None, refusal=REFUSAL)),
+        serve(completion(ANSWER)),
+    )
+    model = api.model(output_version="v1")
+    turn = reduce(add, model.stream(QUESTION))
+    refused = reduce(add, model.stream("Do something bad"))
+    history = [
+        HumanMessage(QUESTION),
+        turn,
+        ToolMessage(RESULT, tool_call_id="call_1"),
+        HumanMessage("Do something bad"),
+        refused,
+        HumanMessage(FOLLOW_UP),
+    ]
+    path.run(continuing(history), api, output_version="v1")
+    assert api.body["messages"] == [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": SAID, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": RESULT},
+        {"role": "user", "content": "Do something bad"},
+        {"role": "assistant", "content": REFUSAL},
+        {"role": "user", "content": FOLLOW_UP},
     ]
 
 
