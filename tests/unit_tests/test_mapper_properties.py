@@ -210,7 +210,9 @@ def test_chat_result_yields_a_result_or_a_clear_error(body: Any) -> None:
             assert isinstance(call["id"], str)
         if message.usage_metadata is not None:
             usage = message.usage_metadata
-            assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+            # What the total is: test_usage_to_metadata_is_total.
+            for key in ("input_tokens", "output_tokens", "total_tokens"):
+                assert isinstance(usage[key], int)
         json.dumps(message.tool_calls)  # what a tool executor receives is plain JSON
 
 
