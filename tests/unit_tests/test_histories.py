@@ -635,6 +635,59 @@ def test_tool_calls_win_over_a_legacy_function_call_on_the_same_message() -> Non
     assert call["id"] == "call_1"
 
 
+# ------------------------------------------- calls found only outside tool_calls
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        pytest.param(
+            AIMessage(
+                [
+                    {
+                        "type": "function_call",
+                        "name": "get_weather",
+                        "arguments": json.dumps(ARGS),
+                        "call_id": "call_abc",
+                        "id": "fc_1",
+                    }
+                ]
+            ),
+            id="responses-function_call-block",
+        ),
+        pytest.param(
+            AIMessage(
+                "",
+                additional_kwargs={
+                    "tool_calls": [
+                        {
+                            "id": "call_abc",
+                            "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
+                        }
+                    ]
+                },
+            ),
+            id="raw-tool-calls-without-type",
+        ),
+    ],
+)
+def test_a_call_kept_only_outside_tool_calls_is_still_sent(turn: AIMessage) -> None:
+    api = FakeAPI()
+    history = [HumanMessage(QUESTION), turn, ToolMessage(RESULT, tool_call_id="call_abc")]
+    api.model().invoke(history)
+    assert api.body["messages"][1] == {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "call_abc",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
+            }
+        ],
+    }
+
+
 # ----------------------------------------------- what cannot be sent is refused
 
 
