@@ -324,7 +324,10 @@ def _assistant_to_dict(
     if not tool_calls and message.additional_kwargs.get("tool_calls"):
         tool_calls = _legacy_tool_calls(message.additional_kwargs["tool_calls"], index)
     function_call = message.additional_kwargs.get("function_call")
-    if not tool_calls and legacy_call_id is not None and isinstance(function_call, dict):
+    if not tool_calls and isinstance(function_call, dict):
+        if legacy_call_id is None:  # only the whole conversation can give it one
+            msg = f"message {index}: a legacy function_call needs the message that answers it"
+            raise GradientInvalidInputError(msg)
         tool_calls = [
             _raw_call(legacy_call_id, function_call.get("name"), function_call.get("arguments"))
         ]

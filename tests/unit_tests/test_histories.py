@@ -32,6 +32,7 @@ from langchain_core.messages import (
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from langchain_gradient import ChatGradient, GradientInvalidInputError
+from langchain_gradient._request import message_to_dict
 from tests.unit_tests.fakes import FakeAPI, completion
 from tests.unit_tests.paths import PATHS, Path, serve
 
@@ -616,6 +617,11 @@ def test_an_unanswered_legacy_function_call_raises_before_sending() -> None:
     with pytest.raises(GradientInvalidInputError, match=r"message 1: .*function_call.*no id"):
         api.model().invoke([HumanMessage(QUESTION), legacy_call(), HumanMessage(FOLLOW_UP)])
     assert api.requests == []
+
+
+def test_a_legacy_function_call_converted_alone_raises_rather_than_vanishing() -> None:
+    with pytest.raises(GradientInvalidInputError, match="legacy function_call"):
+        message_to_dict(legacy_call(), 3)
 
 
 def test_a_function_message_answering_no_call_raises_before_sending() -> None:
