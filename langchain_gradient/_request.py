@@ -201,18 +201,15 @@ def legacy_function_call_ids(messages: Sequence[BaseMessage]) -> dict[int, str]:
     (sent as a ``tool`` message) shares an id made from the call's position.
 
     Raises:
-        GradientInvalidInputError: for a legacy call nothing answers, or a
-            `FunctionMessage` that answers no legacy call.
+        GradientInvalidInputError: for a legacy call nothing answers (a
+            `FunctionMessage` that answers no call raises in `message_to_dict`).
     """
     ids: dict[int, str] = {}
     for index, message in enumerate(messages):
-        if isinstance(message, FunctionMessage) and index not in ids:
-            msg = (
-                f"message {index}: a FunctionMessage must answer the legacy function_call "
-                "of the assistant message right before it (or use a ToolMessage answering "
-                "a tool call)"
-            )
-            raise GradientInvalidInputError(msg)
+        # The key test first: isinstance on message classes is slow, and this
+        # runs over the whole history on every request.
+        if "function_call" not in message.additional_kwargs:
+            continue
         if _legacy_function_call(message) is None:
             continue
         answer = messages[index + 1] if index + 1 < len(messages) else None
@@ -251,7 +248,7 @@ def message_to_dict(
     Raises:
         GradientInvalidInputError: for a role or content block the API cannot take.
     """
-    if isinstance(message, FunctionMessage) and call_id is not None:
+    if call_id is not None and isinstance(message, FunctionMessage):
         # A legacy function result: a tool message answering its call's id.
         return {
             "role": "tool",
@@ -288,6 +285,13 @@ def message_to_dict(
             )
             raise GradientInvalidInputError(msg)
         result = {"role": role, "content": format_content(message.content, index, role)}
+    elif isinstance(message, FunctionMessage):
+        msg = (
+            f"message {index}: a FunctionMessage must answer the legacy function_call "
+            "of the assistant message right before it (or use a ToolMessage answering "
+            "a tool call)"
+        )
+        raise GradientInvalidInputError(msg)
     else:
         msg = (
             f"message {index}: unsupported message type {type(message).__name__} "
