@@ -15,6 +15,7 @@ from langchain_core.messages import (
     AIMessage,
     BaseMessage,
     ChatMessage,
+    FunctionMessage,
     HumanMessage,
     SystemMessage,
     ToolMessage,
@@ -40,23 +41,53 @@ sends the message with the ``developer`` role (the key ChatOpenAI uses too)."""
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-# Blocks an assistant turn may carry that the API must not receive: provider
-# reasoning and tool-call blocks (tool calls travel in ``tool_calls`` instead).
-_ASSISTANT_SKIPPED_BLOCKS = frozenset(
+# Blocks an assistant turn may carry that are private to the provider that
+# wrote them, left out of the request (README "Continuing conversations from
+# other providers"):
+_TOOL_CALL_BLOCKS = frozenset(
     {
-        "tool_use",
-        "tool_call",
+        # Calls travel in ``tool_calls``; these blocks repeat them.
+        "tool_use",  # Anthropic
+        "tool_call",  # LangChain v1
         "tool_call_chunk",
-        "server_tool_call",
-        "server_tool_call_chunk",
-        "server_tool_result",
         "invalid_tool_call",
+        "function_call",  # OpenAI Responses
+        "custom_tool_call",
+    }
+)
+_ASSISTANT_SKIPPED_BLOCKS = _TOOL_CALL_BLOCKS | frozenset(
+    {
+        # Reasoning and thinking, some signed or encrypted for their provider.
         "thinking",
         "redacted_thinking",
         "reasoning",
         "reasoning_content",
+        # Tools the provider ran on its own servers, with their results.
+        "server_tool_use",
+        "mcp_tool_use",
+        "server_tool_call",
+        "server_tool_call_chunk",
+        "server_tool_result",
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "code_interpreter_call",
+        "image_generation_call",
+        "mcp_call",
+        "mcp_list_tools",
+        "mcp_approval_request",
+        "local_shell_call",
+        "tool_search_call",
+        "tool_search_output",
+        "apply_patch_call",
+        "apply_patch_call_output",
+        "compaction",
+        # LangChain v1's wrapper for a provider's own block type.
+        "non_standard",
     }
 )
+_SERVER_TOOL_RESULT_SUFFIX = "_tool_result"
+"""Anthropic names each server tool's result block ``<tool>_tool_result``."""
 # Block types that carry an image or a video (accepted on user turns only).
 _MEDIA_BLOCKS = frozenset({"image", "image_url", "video", "video_url", "file"})
 _NUMERIC_RANGES: dict[str, tuple[float, float]] = {
@@ -139,14 +170,65 @@ def messages_to_dicts(
     messages: Sequence[BaseMessage], *, echo_reasoning: bool = False
 ) -> list[dict[str, Any]]:
     """Convert a conversation to the API's ``messages`` array."""
+    call_ids = legacy_function_call_ids(messages)
     return [
-        message_to_dict(message, index, echo_reasoning=echo_reasoning)
+        message_to_dict(message, index, echo_reasoning=echo_reasoning, call_id=call_ids.get(index))
         for index, message in enumerate(messages)
     ]
 
 
+def _legacy_function_call(message: BaseMessage) -> dict[str, Any] | None:
+    """The ``additional_kwargs["function_call"]`` of an assistant turn with no other call."""
+    if not isinstance(message, AIMessage) or message.tool_calls or message.invalid_tool_calls:
+        return None
+    if message.additional_kwargs.get("tool_calls") or _tool_call_blocks(message.content):
+        return None
+    call = message.additional_kwargs.get("function_call")
+    return call if isinstance(call, dict) else None
+
+
+def legacy_function_call_ids(messages: Sequence[BaseMessage]) -> dict[int, str]:
+    """Ids for OpenAI's legacy function calls, by message position.
+
+    A call made with the legacy ``function_call`` field has no id, and the API
+    only takes calls in ``tool_calls``, with one. The message right after it
+    answers it: a `ToolMessage` lends its ``tool_call_id``; a `FunctionMessage`
+    (sent as a ``tool`` message) shares an id made from the call's position.
+
+    Raises:
+        GradientInvalidInputError: for a legacy call nothing answers (a
+            `FunctionMessage` that answers no call raises in `message_to_dict`).
+    """
+    ids: dict[int, str] = {}
+    for index, message in enumerate(messages):
+        # The key test first: isinstance on message classes is slow, and this
+        # runs over the whole history on every request.
+        if "function_call" not in message.additional_kwargs:
+            continue
+        if _legacy_function_call(message) is None:
+            continue
+        answer = messages[index + 1] if index + 1 < len(messages) else None
+        if isinstance(answer, ToolMessage) and answer.tool_call_id:
+            ids[index] = answer.tool_call_id
+        elif isinstance(answer, FunctionMessage):
+            ids[index] = ids[index + 1] = f"call_function_{index}"
+        else:
+            msg = (
+                f"message {index}: the call in additional_kwargs['function_call'] (OpenAI's "
+                "legacy function calling) has no id and no ToolMessage or FunctionMessage "
+                "answers it in the next message; the API needs calls in tool_calls with ids "
+                "(AIMessage(tool_calls=[...]))"
+            )
+            raise GradientInvalidInputError(msg)
+    return ids
+
+
 def message_to_dict(
-    message: BaseMessage, index: int = 0, *, echo_reasoning: bool = False
+    message: BaseMessage,
+    index: int = 0,
+    *,
+    echo_reasoning: bool = False,
+    call_id: str | None = None,
 ) -> dict[str, Any]:
     """Convert one LangChain message to one API message.
 
@@ -155,17 +237,26 @@ def message_to_dict(
         index: Its position in the conversation, quoted in errors.
         echo_reasoning: Include ``reasoning_content`` on assistant messages that
             carry tool calls.
+        call_id: The id of a legacy function call this message makes or answers
+            (see `legacy_function_call_ids`).
 
     Raises:
         GradientInvalidInputError: for a role or content block the API cannot take.
     """
+    if call_id is not None and isinstance(message, FunctionMessage):
+        # A legacy function result: a tool message answering its call's id.
+        return {
+            "role": "tool",
+            "tool_call_id": call_id,
+            "content": format_content(message.content, index, "tool"),
+        }
     if isinstance(message, HumanMessage):
         result: dict[str, Any] = {
             "role": "user",
             "content": format_content(message.content, index, "user"),
         }
     elif isinstance(message, AIMessage):
-        result = _assistant_to_dict(message, index, echo_reasoning)
+        result = _assistant_to_dict(message, index, echo_reasoning, call_id)
     elif isinstance(message, SystemMessage):
         role = message.additional_kwargs.get(DEVELOPER_ROLE_KEY, "system")
         if role not in ("system", "developer"):
@@ -189,6 +280,13 @@ def message_to_dict(
             )
             raise GradientInvalidInputError(msg)
         result = {"role": role, "content": format_content(message.content, index, role)}
+    elif isinstance(message, FunctionMessage):
+        msg = (
+            f"message {index}: a FunctionMessage must answer the legacy function_call "
+            "of the assistant message right before it (or use a ToolMessage answering "
+            "a tool call)"
+        )
+        raise GradientInvalidInputError(msg)
     else:
         msg = (
             f"message {index}: unsupported message type {type(message).__name__} "
@@ -200,14 +298,18 @@ def message_to_dict(
     return result
 
 
-def _assistant_to_dict(message: AIMessage, index: int, echo_reasoning: bool) -> dict[str, Any]:
-    """An assistant turn: text content plus ``tool_calls`` in the API's form.
+def _assistant_to_dict(
+    message: AIMessage, index: int, echo_reasoning: bool, legacy_call_id: str | None = None
+) -> dict[str, Any]:
+    """An assistant turn: its text plus ``tool_calls`` in the API's form.
 
     Tool calls come from ``message.tool_calls`` and ``invalid_tool_calls``
     (sent back with their raw arguments, so the tool results that answer them
-    still match); failing those, from ``tool_use``/``tool_call`` content blocks
-    (Anthropic-style or LangChain v1 messages built by hand), then from a legacy
-    ``additional_kwargs["tool_calls"]``. Tool-call blocks never go out as content.
+    still match); failing those, from tool-call content blocks (Anthropic
+    ``tool_use``, LangChain v1 ``tool_call``, OpenAI Responses
+    ``function_call``, in hand-built messages), then from a legacy
+    ``additional_kwargs["tool_calls"]``, then from OpenAI's legacy
+    ``additional_kwargs["function_call"]`` (with ``legacy_call_id``).
     """
     tool_calls = [
         _tool_call_to_dict(call.get("id"), call["name"], call["args"], index)
@@ -215,22 +317,24 @@ def _assistant_to_dict(message: AIMessage, index: int, echo_reasoning: bool) -> 
     ]
     for call in message.invalid_tool_calls:
         call_id = _require_call_id(call.get("id"), call.get("name"), index)
-        tool_calls.append(
-            {
-                "id": call_id,
-                "type": "function",
-                "function": {"name": call.get("name") or "", "arguments": call.get("args") or ""},
-            }
-        )
-    if not tool_calls and isinstance(message.content, list):
-        tool_calls = [
-            _tool_call_to_dict(block.get("id"), block.get("name"), _block_args(block), index)
-            for block in message.content
-            if isinstance(block, dict) and block.get("type") in ("tool_use", "tool_call")
-        ]
+        tool_calls.append(_raw_call(call_id, call.get("name"), call.get("args")))
+    if not tool_calls:
+        tool_calls = [_block_call(block, index) for block in _tool_call_blocks(message.content)]
     if not tool_calls and message.additional_kwargs.get("tool_calls"):
-        tool_calls = list(message.additional_kwargs["tool_calls"])
+        tool_calls = _legacy_tool_calls(message.additional_kwargs["tool_calls"], index)
+    function_call = message.additional_kwargs.get("function_call")
+    if not tool_calls and isinstance(function_call, dict):
+        if legacy_call_id is None:  # only the whole conversation can give it one
+            msg = f"message {index}: a legacy function_call needs the message that answers it"
+            raise GradientInvalidInputError(msg)
+        tool_calls = [
+            _raw_call(legacy_call_id, function_call.get("name"), function_call.get("arguments"))
+        ]
     content = _assistant_content(message.content, index)
+    if not content and (refusal := message.additional_kwargs.get("refusal")):
+        # OpenAI-style replies keep a refusal beside empty content; it is what
+        # the model answered, so it goes back as the turn's text.
+        content = str(refusal)
     result: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         result["tool_calls"] = tool_calls
@@ -242,18 +346,63 @@ def _assistant_to_dict(message: AIMessage, index: int, echo_reasoning: bool) -> 
     return result
 
 
-def _block_args(block: Mapping[str, Any]) -> Any:
-    """The arguments of a ``tool_use`` (``input``) or ``tool_call`` (``args``) block."""
-    args = block.get("input") if block.get("type") == "tool_use" else block.get("args")
-    return {} if args is None else args
+def _raw_call(call_id: str, name: Any, arguments: Any) -> dict[str, Any]:
+    """A request ``tool_calls`` entry whose arguments are already text."""
+    if not isinstance(arguments, str):
+        arguments = "" if arguments is None else json.dumps(arguments, ensure_ascii=False)
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name or "", "arguments": arguments},
+    }
+
+
+def _tool_call_blocks(content: str | list[Any]) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return []
+    return [
+        block
+        for block in content
+        if isinstance(block, dict)
+        and block.get("type") in ("tool_use", "tool_call", "function_call")
+    ]
+
+
+def _block_call(block: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """A tool-call content block as a request ``tool_calls`` entry."""
+    kind = block.get("type")
+    if kind == "function_call":  # OpenAI Responses: arguments are JSON text
+        call_id = _require_call_id(block.get("call_id"), block.get("name"), index)
+        return _raw_call(call_id, block.get("name"), block.get("arguments"))
+    args = block.get("input") if kind == "tool_use" else block.get("args")
+    return _tool_call_to_dict(
+        block.get("id"), block.get("name"), {} if args is None else args, index
+    )
+
+
+def _legacy_tool_calls(raw_calls: Any, index: int) -> list[dict[str, Any]]:
+    """``additional_kwargs["tool_calls"]`` in the API's form (some omit ``type``)."""
+    if not isinstance(raw_calls, list):
+        msg = f"message {index}: additional_kwargs['tool_calls'] must be a list"
+        raise GradientInvalidInputError(msg)
+    calls = []
+    for raw in raw_calls:
+        function = raw.get("function") if isinstance(raw, dict) else None
+        if not isinstance(function, dict):
+            msg = f"message {index}: additional_kwargs['tool_calls'] entry has no function: {raw!r}"
+            raise GradientInvalidInputError(msg[:300])
+        call_id = _require_call_id(raw.get("id"), function.get("name"), index)
+        calls.append(_raw_call(call_id, function.get("name"), function.get("arguments")))
+    return calls
 
 
 def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
     """Assistant content as the API takes it: text only.
 
-    Reasoning and tool-call blocks are dropped (tool calls travel in
-    ``tool_calls``); text parts are joined into one string unless one carries
-    ``cache_control``, in which case the parts are kept.
+    Text parts are joined into one string unless one carries ``cache_control``,
+    in which case the parts are kept. A refusal block is sent as text (it is
+    what the model answered). Blocks private to the provider that wrote them
+    (`_ASSISTANT_SKIPPED_BLOCKS`, Anthropic's ``*_tool_result``) are left out.
 
     Raises:
         GradientInvalidInputError: for any other block (e.g. an image).
@@ -269,12 +418,19 @@ def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
             msg = f"message {index}: content item of type {type(block).__name__} is not a block"
             raise GradientInvalidInputError(msg)
         kind = block.get("type")
-        if kind in _ASSISTANT_SKIPPED_BLOCKS:
+        if kind in _ASSISTANT_SKIPPED_BLOCKS or (
+            isinstance(kind, str) and kind.endswith(_SERVER_TOOL_RESULT_SUFFIX)
+        ):
+            continue
+        if kind == "refusal":
+            if block.get("refusal"):
+                parts.append(_text_part({"text": block["refusal"]}, index))
             continue
         if kind != "text":
             msg = (
                 f"message {index}: assistant content block of type {kind!r} cannot "
-                "be sent to the API (only text is accepted on assistant turns)"
+                "be sent to the API (assistant turns take text; images and other media "
+                "only go in user messages)"
             )
             raise GradientInvalidInputError(msg)
         parts.append(_text_part(block, index))

@@ -39,6 +39,28 @@ def _set_fields(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value}
 
 
+def reasoning_of(raw: Mapping[str, Any]) -> str | None:
+    """The reasoning text of a reply message or a stream delta, if any.
+
+    Servers spell the field two ways: ``reasoning_content`` (the Gradient API,
+    DeepSeek) and ``reasoning`` (vLLM-served open-weight models such as
+    gpt-oss). Both land in ``additional_kwargs["reasoning_content"]``; when a
+    message carries both (servers moving between the names send the text
+    twice), ``reasoning_content`` wins.
+    """
+    for key in ("reasoning_content", "reasoning"):
+        value = raw.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def name_of(raw: Mapping[str, Any]) -> str | None:
+    """The ``name`` a reply message or delta carries (the participant's name)."""
+    name = raw.get("name")
+    return name if isinstance(name, str) and name else None
+
+
 # ---------------------------------------------------------------- usage
 
 
@@ -121,8 +143,8 @@ def _ai_message(
     usage: UsageMetadata | None,
 ) -> AIMessage:
     additional_kwargs: dict[str, Any] = {}
-    reasoning = raw.get("reasoning_content")
-    if isinstance(reasoning, str) and reasoning:
+    reasoning = reasoning_of(raw)
+    if reasoning is not None:
         additional_kwargs["reasoning_content"] = reasoning
     refusal = raw.get("refusal")
     if isinstance(refusal, str) and refusal:
@@ -141,6 +163,7 @@ def _ai_message(
             tool_calls=tool_calls,
             invalid_tool_calls=invalid,
             usage_metadata=usage,
+            name=name_of(raw),
         ),
     )
 
@@ -220,8 +243,8 @@ class StreamMapper:
         content = delta.get("content")
         text = content if isinstance(content, str) else text_of(content)
         additional_kwargs: dict[str, Any] = {}
-        reasoning = delta.get("reasoning_content")
-        if isinstance(reasoning, str) and reasoning:
+        reasoning = reasoning_of(delta)
+        if reasoning is not None:
             additional_kwargs["reasoning_content"] = reasoning
         refusal = delta.get("refusal")
         if isinstance(refusal, str) and refusal:
@@ -242,7 +265,10 @@ class StreamMapper:
             msg = f"stream choice logprobs is not an object: {quote(logprobs)}"
             raise GradientStreamError(msg)
         usage = self._usage_increase(raw_usage)
-        if not (text or additional_kwargs or call_chunks or finish_reason or usage or logprobs):
+        name = self._unsent_name(delta)
+        if not (
+            text or additional_kwargs or call_chunks or finish_reason or usage or logprobs or name
+        ):
             return None
         # On every chunk, so core's v1 streaming converts each one with our
         # block translator (see _compat) rather than its generic parser.
@@ -270,6 +296,8 @@ class StreamMapper:
             fields["tool_call_chunks"] = call_chunks
         if usage is not None:
             fields["usage_metadata"] = usage
+        if name is not None:
+            fields["name"] = name
         message = AIMessageChunk(**fields)
         if info is None:
             return ChatGenerationChunk(message=message)
@@ -313,6 +341,19 @@ class StreamMapper:
             if value is None or value == "":
                 missing.append(key)
         self._missing = tuple(missing)
+
+    def _unsent_name(self, delta: Mapping[str, Any]) -> str | None:
+        """The message ``name``, on the first chunk that brings it only.
+
+        Core's chunk merging keeps no ``name``, and repeating it on every
+        chunk would not change that; one chunk carries it.
+        """
+        if "name" in self._emitted:
+            return None
+        name = name_of(delta)
+        if name is not None:
+            self._emitted.add("name")
+        return name
 
     def _unsent_metadata(self) -> dict[str, Any]:
         """Response fields (model_name, id, ...) not emitted yet; marks them emitted."""

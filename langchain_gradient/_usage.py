@@ -31,6 +31,8 @@ def reports_cache_separately(
     """
     if isinstance(usage.get("prompt_tokens_details"), dict):
         return False
+    if "prompt_cache_hit_tokens" in usage or "prompt_cache_miss_tokens" in usage:
+        return False  # DeepSeek: prompt_tokens = hit + miss
     if model.startswith("anthropic-"):
         return True
     return cache_read + cache_creation > prompt_tokens
@@ -39,12 +41,18 @@ def reports_cache_separately(
 def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
     """Map the API's ``usage`` object to LangChain's `UsageMetadata`.
 
-    ``input_token_details`` gets ``cache_read`` (``cache_read_input_tokens``, or
-    OpenAI's ``prompt_tokens_details.cached_tokens``) and ``cache_creation``
+    ``input_token_details`` gets ``cache_read`` (``cache_read_input_tokens``,
+    OpenAI's ``prompt_tokens_details.cached_tokens`` or DeepSeek's
+    ``prompt_cache_hit_tokens``, the first present) and ``cache_creation``
     (``cache_created_input_tokens``, ``cache_creation_input_tokens`` or
     ``prompt_tokens_details.cache_write_tokens``) when the response has them;
     ``output_token_details.reasoning`` comes from
     ``completion_tokens_details.reasoning_tokens`` when present.
+
+    ``total_tokens`` is the reported ``total_tokens`` (a reported ``0`` stays
+    ``0``), plus the cache counts added to ``input_tokens`` when
+    ``prompt_tokens`` excludes them; only a response without ``total_tokens``
+    gets ``input_tokens + output_tokens``.
     """
     if not isinstance(usage, dict):
         return None
@@ -54,18 +62,22 @@ def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
     cache_read = as_int(usage.get("cache_read_input_tokens"))
     if cache_read is None and isinstance(prompt_details, dict):
         cache_read = as_int(prompt_details.get("cached_tokens"))
+    if cache_read is None:
+        cache_read = as_int(usage.get("prompt_cache_hit_tokens"))
     cache_creation = as_int(usage.get("cache_created_input_tokens"))
     if cache_creation is None:
         cache_creation = as_int(usage.get("cache_creation_input_tokens"))
     if cache_creation is None and isinstance(prompt_details, dict):
         cache_creation = as_int(prompt_details.get("cache_write_tokens"))
-    input_tokens = prompt
+    added = 0
     if reports_cache_separately(model, prompt, cache_read or 0, cache_creation or 0, usage):
-        input_tokens += (cache_read or 0) + (cache_creation or 0)
+        added = (cache_read or 0) + (cache_creation or 0)
+    input_tokens = prompt + added
+    total = as_int(usage.get("total_tokens"))
     result = UsageMetadata(
         input_tokens=input_tokens,
         output_tokens=completion,
-        total_tokens=input_tokens + completion,
+        total_tokens=input_tokens + completion if total is None else total + added,
     )
     input_details: InputTokenDetails = {}
     if cache_read is not None:

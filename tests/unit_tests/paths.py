@@ -203,7 +203,8 @@ IMPLICIT_PATHS = [path for path in PATHS if path.name not in ("stream", "astream
 def stream_events(body: dict[str, Any], size: int = 6) -> list[Any]:
     """The stream a server sends for the one-choice completion ``body``.
 
-    Role chunk, content / refusal / tool-call arguments in pieces of ``size``
+    Role chunk (with the message's ``name``), reasoning (either spelling) /
+    content / refusal / tool-call arguments in pieces of ``size``
     characters, the finish chunk, then a usage chunk with empty ``choices``.
     """
     choice = body["choices"][0]
@@ -215,8 +216,11 @@ def stream_events(body: dict[str, Any], size: int = 6) -> list[Any]:
         choices = [] if delta is None else [{"index": 0, "delta": delta, **fields}]
         return {**head, "choices": choices}
 
-    events = [event({"role": "assistant", "content": ""})]
-    for key in ("reasoning_content", "content", "refusal"):
+    role = {"role": "assistant", "content": ""}
+    if message.get("name"):
+        role["name"] = message["name"]
+    events = [event(role)]
+    for key in ("reasoning_content", "reasoning", "content", "refusal"):
         text = message.get(key) or ""
         events += [event({key: text[i : i + size]}) for i in range(0, len(text), size)]
     for index, call in enumerate(message.get("tool_calls") or []):
