@@ -44,7 +44,12 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel, LanguageModelInput
     from langchain_core.output_parsers import BaseOutputParser
 
-__all__ = ["DEFAULT_METHOD", "StructuredOutputMethod", "structured_output_runnable"]
+__all__ = [
+    "DEFAULT_METHOD",
+    "StructuredOutputMethod",
+    "response_format_body",
+    "structured_output_runnable",
+]
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 
@@ -124,6 +129,36 @@ def structured_output_runnable(
     if not include_raw:
         return bound | parser
     return bound | _with_raw(parser)
+
+
+def response_format_body(value: Any, strict: bool | None = None) -> dict[str, Any]:
+    """A ``response_format`` (bound, or passed to one call) as the API takes it.
+
+    ``ChatOpenAI`` users pass the API's own dicts (``{"type": "json_object"}``,
+    ``{"type": "json_schema", "json_schema": {...}}``), sent as they are, or a
+    schema: a Pydantic or ``TypedDict`` class, a JSON schema, or a
+    ``json_schema`` body (``{"name": ..., "schema": {...}}``), which becomes
+    ``{"type": "json_schema", "json_schema": {...}}``. A Pydantic class is
+    strict unless ``strict=False``, as the OpenAI SDK sends one.
+
+    Raises:
+        GradientInvalidInputError: for a value that is none of these.
+    """
+    if isinstance(value, Mapping):
+        kind = value.get("type")
+        if kind in ("json_object", "text") or (
+            kind == "json_schema" and isinstance(value.get("json_schema"), Mapping)
+        ):
+            return dict(value)
+    if strict is None and isinstance(value, type) and is_basemodel_subclass(value):
+        strict = True
+    try:
+        definition, strict = function_definition(value, strict)
+    except GradientInvalidInputError as exc:
+        msg = str(exc).replace("with_structured_output:", "response_format:", 1)
+        raise GradientInvalidInputError(msg) from exc
+    schema = definition if isinstance(value, Mapping) else value
+    return {"type": "json_schema", "json_schema": _json_schema(schema, strict)}
 
 
 def _json_schema(schema: Any, strict: bool | None) -> dict[str, Any]:
