@@ -35,6 +35,7 @@ from langchain_gradient._schema_forms import function_definition
 from langchain_gradient._tool_calls import parse_tool_calls
 from langchain_gradient._tools import format_tool
 from langchain_gradient.errors import (
+    GradientContentFilterError,
     GradientInvalidInputError,
     GradientRefusalError,
     GradientTruncatedOutputError,
@@ -329,8 +330,16 @@ _CUT_OFF = {
 
 
 def _check_finished(message: AIMessage) -> None:
-    """Raise `GradientTruncatedOutputError` if the reply did not end on its own."""
+    """Raise `GradientTruncatedOutputError` if the reply did not end on its own.
+
+    A content filter's stop is `GradientContentFilterError`: also core's
+    ``ModelRefusalError``, as ``ChatOpenAI`` raises for it.
+    """
     finish_reason = message.response_metadata.get("finish_reason")
+    if finish_reason == "content_filter":
+        raise GradientContentFilterError(
+            _CUT_OFF[finish_reason], llm_output=_raw_output(message), raw_message=message
+        )
     if isinstance(finish_reason, str) and finish_reason in _CUT_OFF:
         raise GradientTruncatedOutputError(
             _CUT_OFF[finish_reason], finish_reason=finish_reason, llm_output=_raw_output(message)
