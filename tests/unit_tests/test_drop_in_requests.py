@@ -252,3 +252,78 @@ def test_rotating_the_key_by_copy_sends_the_new_key() -> None:
     assert api.requests[-1].headers["authorization"] == "Bearer sk-do-rotated"
     model.invoke("hi")
     assert api.requests[-1].headers["authorization"] == "Bearer sk-do-test-key"
+
+
+# ------------------------------------- differences the README states, pinned
+
+
+def test_a_tool_result_list_of_strings_goes_out_as_text_parts() -> None:
+    api = FakeAPI()
+    api.model().invoke(
+        [
+            HumanMessage("q"),
+            AIMessage("", tool_calls=[{"name": "f", "args": {}, "id": "call_1"}]),
+            ToolMessage(content=["item1", "item2"], tool_call_id="call_1"),
+        ]
+    )
+    assert api.body["messages"][-1]["content"] == [
+        {"type": "text", "text": "item1"},
+        {"type": "text", "text": "item2"},
+    ]
+
+
+def test_the_legacy_string_image_url_is_sent_in_the_object_form() -> None:
+    api = FakeAPI()
+    api.model().invoke([HumanMessage([{"type": "image_url", "image_url": PHOTO}])])
+    assert api.body["messages"][0]["content"] == [
+        {"type": "image_url", "image_url": {"url": PHOTO}}
+    ]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "document_url", "document_url": "https://example.com/a.pdf"},
+        {"type": "input_audio", "input_audio": {"data": "abc", "format": "wav"}},
+        {"type": "reasoning_content", "reasoning_content": "mine"},
+        {"type": "tool_use", "id": "t", "name": "f", "input": {}},
+        {"type": "some_future_block", "data": "x"},
+    ],
+    ids=lambda block: block["type"],
+)
+def test_a_user_block_the_api_does_not_list_raises_naming_it(block: dict[str, Any]) -> None:
+    api = FakeAPI()
+    # langchain-core reads OpenAI's input_audio as a standard "audio" block.
+    named = "audio" if block["type"] == "input_audio" else block["type"]
+    with pytest.raises(GradientInvalidInputError, match=f"message 1 \\(user\\).*'{named}'"):
+        api.model().invoke([HumanMessage("first"), HumanMessage([block])])
+    assert api.requests == []
+
+
+def test_usage_is_not_split_by_service_tier() -> None:
+    usage = {
+        "prompt_tokens": 2304,
+        "completion_tokens": 50,
+        "total_tokens": 2354,
+        "prompt_tokens_details": {"cached_tokens": 256},
+        "completion_tokens_details": {"reasoning_tokens": 10},
+    }
+    reply = {**completion("x", usage=usage), "service_tier": "priority"}
+    message = FakeAPI(reply).model().invoke("hi")
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["input_token_details"] == {"cache_read": 256}
+    assert message.usage_metadata["output_token_details"] == {"reasoning": 10}
+    assert message.response_metadata["service_tier"] == "priority"
+
+
+def test_max_tokens_and_max_completion_tokens_stay_two_fields() -> None:
+    api = FakeAPI()
+    model = api.model(max_completion_tokens=300)
+    assert model.max_tokens is None
+    model.invoke("hi")
+    assert api.body["max_completion_tokens"] == 300
+    assert "max_tokens" not in api.body
+    api.model(max_tokens=100).invoke("hi")
+    assert api.body["max_tokens"] == 100
+    assert "max_completion_tokens" not in api.body
+    assert "stream" not in api.body  # the API's default (false) is not sent
