@@ -126,10 +126,12 @@ def request_body(
 def _response_format(value: Any) -> Any:
     """A per-call or bound schema ``response_format`` in the API's form."""
     if isinstance(value, Mapping) and (
-        value.get("type") in ("json_object", "text")
+        value.get("type") not in (None, "json_schema", "object")
         or isinstance(value.get("json_schema"), Mapping)
     ):
-        return value  # already the API's form (the common case: no import)
+        # The API's form, or a format left to the server (the common case:
+        # no import).
+        return value
     # Imported on first use, as chat_models does: structured output pulls in
     # core's parsers.
     from langchain_gradient._structured_output import response_format_body  # noqa: PLC0415

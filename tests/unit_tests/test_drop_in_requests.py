@@ -128,8 +128,8 @@ def test_a_pydantic_class_per_call_is_strict_as_the_openai_sdk_sends_it() -> Non
 
 @pytest.mark.parametrize(
     "response_format",
-    [{"type": "json_object"}, {"type": "text"}, SANDWICH_FORMAT],
-    ids=["json_object", "text", "json_schema"],
+    [{"type": "json_object"}, {"type": "text"}, SANDWICH_FORMAT, {"type": "no-such-format"}],
+    ids=["json_object", "text", "json_schema", "unknown-left-to-the-server"],
 )
 def test_the_apis_own_response_format_is_sent_as_given(response_format: dict[str, Any]) -> None:
     api = FakeAPI()
@@ -137,7 +137,11 @@ def test_the_apis_own_response_format_is_sent_as_given(response_format: dict[str
     assert api.body["response_format"] == response_format
 
 
-@pytest.mark.parametrize("response_format", [42, {"type": "xml"}], ids=["number", "unknown"])
+@pytest.mark.parametrize(
+    "response_format",
+    [42, {"properties": {"a": {"type": "string"}}}, {"type": "json_schema", "name": "x"}],
+    ids=["number", "schema-without-title", "json_schema-without-schema"],
+)
 def test_a_response_format_that_is_no_schema_raises_before_sending(response_format: Any) -> None:
     api = FakeAPI()
     with pytest.raises(GradientInvalidInputError, match="response_format"):
