@@ -124,6 +124,7 @@ def translate_aliases(values: dict[str, Any]) -> dict[str, Any]:
             "; ".join(f"ChatGradient: {name!r} {NOT_APPLICABLE[name]}" for name in refused)
         )
     if not any(name in values for name in ALIASES):
+        _check_api_key(values)
         return values
     values = dict(values)
     for alias, field in ALIASES.items():
@@ -136,7 +137,26 @@ def translate_aliases(values: dict[str, Any]) -> dict[str, Any]:
             msg = f"{field!r} was given twice (also as {alias!r}); pass one of them"
             raise GradientInvalidInputError(msg)
         values[field] = value
+    _check_api_key(values)
     return values
+
+
+def _check_api_key(values: Mapping[str, Any]) -> None:
+    """Refuse a callable key (``ChatOpenAI`` takes one that returns the key).
+
+    The key is a ``SecretStr``, so it is masked in repr, traces and errors and
+    serialized as a reference to its environment variable; a function could be
+    neither. To rotate keys, copy the model: clients are shared, so a copy is
+    cheap.
+    """
+    key = values.get("api_key")
+    if callable(key):
+        msg = (
+            "api_key: callables are not supported; pass the key as a string or "
+            "SecretStr. To rotate it, use model.model_copy(update={'api_key': new_key}) "
+            "(copies share connection pools, so this is cheap)"
+        )
+        raise GradientInvalidInputError(msg)
 
 
 def check_model_kwargs(model_kwargs: Mapping[str, Any]) -> None:

@@ -116,9 +116,27 @@ def request_body(
     _merge_extra_body(params, extra_body)
     if "tools" in params:
         params["tools"] = unseal_tools(params["tools"])
+    if params.get("response_format") is not None:
+        params["response_format"] = _response_format(params["response_format"])
     return build_payload(
         messages, params, stream=stream, echo_reasoning=model.echo_reasoning_content
     )
+
+
+def _response_format(value: Any) -> Any:
+    """A per-call or bound schema ``response_format`` in the API's form."""
+    if isinstance(value, Mapping) and (
+        value.get("type") not in (None, "json_schema", "object")
+        or isinstance(value.get("json_schema"), Mapping)
+    ):
+        # The API's form, or a format left to the server (the common case:
+        # no import).
+        return value
+    # Imported on first use, as chat_models does: structured output pulls in
+    # core's parsers.
+    from langchain_gradient._structured_output import response_format_body  # noqa: PLC0415
+
+    return response_format_body(value)
 
 
 def check_extra_body(params: Mapping[str, Any]) -> None:

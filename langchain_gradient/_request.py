@@ -434,7 +434,7 @@ def _assistant_content(content: str | list[Any], index: int) -> str | list[Any]:
             )
             raise GradientInvalidInputError(msg)
         parts.append(_text_part(block, index))
-    if any("cache_control" in part for part in parts):
+    if any("cache_control" in part or _BREAKPOINT in part for part in parts):
         return parts
     return "".join(part["text"] for part in parts)
 
@@ -472,8 +472,9 @@ def format_content(content: str | list[Any], index: int, role: str) -> str | lis
 
     User turns take text, image and video parts; system, developer and tool
     turns take text parts only (the API's message schema). Text stays text, with
-    ``cache_control`` kept (top-level, Anthropic style, or in ``extras``, LangChain
-    v1 style). LangChain standard ``image``/``video`` blocks (v1 ``url`` or
+    ``cache_control`` and ``prompt_cache_breakpoint`` kept (top-level, or in
+    ``extras``, LangChain v1 style; the breakpoint on media parts too). An empty
+    list is sent as ``""``. LangChain standard ``image``/``video`` blocks (v1 ``url`` or
     ``base64`` + ``mime_type``, v0 ``source_type``), ``file`` blocks with an image
     or video mime type, OpenAI ``image_url``/``video_url`` parts (``detail``
     kept) and Anthropic image ``source`` blocks become ``image_url``/``video_url``
@@ -494,6 +495,10 @@ def format_content(content: str | list[Any], index: int, role: str) -> str | lis
     """
     if isinstance(content, str):
         return content
+    if not content:
+        # No parts: the empty string, which every server takes (an empty parts
+        # array is not valid content for some).
+        return ""
     return [_content_part(block, index, role) for block in content]
 
 
@@ -513,9 +518,8 @@ def _content_part(block: Any, index: int, role: str) -> dict[str, Any]:
                 "the API accepts cache_control on text parts only"
             )
             raise GradientInvalidInputError(msg)
-        if kind in ("image_url", "video_url"):
-            return _url_part(block, index)
-        return _media_part(block, index)
+        part = _url_part(block, index) if kind in ("image_url", "video_url") else None
+        return _with_breakpoint(block, part or _media_part(block, index))
     msg = (
         f"message {index} ({role}): content block of type {kind!r} is not supported "
         "by the Gradient chat completions API"
@@ -554,6 +558,23 @@ def _text_part(block: Mapping[str, Any], index: int | None = None) -> dict[str, 
     cache_control = _cache_control(block, index)
     if cache_control is not None:
         part["cache_control"] = cache_control
+    return _with_breakpoint(block, part)
+
+
+_BREAKPOINT = "prompt_cache_breakpoint"
+
+
+def _with_breakpoint(block: Mapping[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` with the block's ``prompt_cache_breakpoint``, as ``ChatOpenAI`` sends it.
+
+    OpenAI's cache mark, top-level or in ``extras`` (LangChain v1); the block's
+    own wins. Its presence decides, not its truth: a ``None`` is sent as given.
+    """
+    extras = block.get("extras")
+    if _BREAKPOINT in block:
+        part[_BREAKPOINT] = block[_BREAKPOINT]
+    elif isinstance(extras, Mapping) and _BREAKPOINT in extras:
+        part[_BREAKPOINT] = extras[_BREAKPOINT]
     return part
 
 

@@ -35,6 +35,7 @@ from langchain_gradient._schema_forms import function_definition
 from langchain_gradient._tool_calls import parse_tool_calls
 from langchain_gradient._tools import format_tool
 from langchain_gradient.errors import (
+    GradientContentFilterError,
     GradientInvalidInputError,
     GradientRefusalError,
     GradientTruncatedOutputError,
@@ -44,7 +45,12 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel, LanguageModelInput
     from langchain_core.output_parsers import BaseOutputParser
 
-__all__ = ["DEFAULT_METHOD", "StructuredOutputMethod", "structured_output_runnable"]
+__all__ = [
+    "DEFAULT_METHOD",
+    "StructuredOutputMethod",
+    "response_format_body",
+    "structured_output_runnable",
+]
 
 StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
 
@@ -124,6 +130,36 @@ def structured_output_runnable(
     if not include_raw:
         return bound | parser
     return bound | _with_raw(parser)
+
+
+def response_format_body(value: Any, strict: bool | None = None) -> dict[str, Any]:
+    """A ``response_format`` (bound, or passed to one call) as the API takes it.
+
+    ``ChatOpenAI`` users pass the API's own dicts (``{"type": "json_object"}``,
+    ``{"type": "json_schema", "json_schema": {...}}``), sent as they are, or a
+    schema: a Pydantic or ``TypedDict`` class, a JSON schema, or a
+    ``json_schema`` body (``{"name": ..., "schema": {...}}``), which becomes
+    ``{"type": "json_schema", "json_schema": {...}}``. A Pydantic class is
+    strict unless ``strict=False``, as the OpenAI SDK sends one.
+
+    Raises:
+        GradientInvalidInputError: for a value that is none of these.
+    """
+    if isinstance(value, Mapping):
+        kind = value.get("type")
+        if kind in ("json_object", "text") or (
+            kind == "json_schema" and isinstance(value.get("json_schema"), Mapping)
+        ):
+            return dict(value)
+    if strict is None and isinstance(value, type) and is_basemodel_subclass(value):
+        strict = True
+    try:
+        definition, strict = function_definition(value, strict)
+    except GradientInvalidInputError as exc:
+        msg = str(exc).replace("with_structured_output:", "response_format:", 1)
+        raise GradientInvalidInputError(msg) from exc
+    schema = definition if isinstance(value, Mapping) else value
+    return {"type": "json_schema", "json_schema": _json_schema(schema, strict)}
 
 
 def _json_schema(schema: Any, strict: bool | None) -> dict[str, Any]:
@@ -294,8 +330,16 @@ _CUT_OFF = {
 
 
 def _check_finished(message: AIMessage) -> None:
-    """Raise `GradientTruncatedOutputError` if the reply did not end on its own."""
+    """Raise `GradientTruncatedOutputError` if the reply did not end on its own.
+
+    A content filter's stop is `GradientContentFilterError`: also core's
+    ``ModelRefusalError``, as ``ChatOpenAI`` raises for it.
+    """
     finish_reason = message.response_metadata.get("finish_reason")
+    if finish_reason == "content_filter":
+        raise GradientContentFilterError(
+            _CUT_OFF[finish_reason], llm_output=_raw_output(message), raw_message=message
+        )
     if isinstance(finish_reason, str) and finish_reason in _CUT_OFF:
         raise GradientTruncatedOutputError(
             _CUT_OFF[finish_reason], finish_reason=finish_reason, llm_output=_raw_output(message)

@@ -589,6 +589,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         tool_choice: str | bool | dict[str, Any] | None = None,
         strict: bool | None = None,
         parallel_tool_calls: bool | None = None,
+        response_format: dict[str, Any] | type | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind tools the model may call.
@@ -601,8 +602,12 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
             tool_choice: ``"auto"``, ``"none"``, ``"required"``, ``"any"`` or
                 ``True`` (both mean ``"required"``), a bound tool's name (forces
                 that tool), or a dict sent as is.
-            strict: Sets ``function.strict`` on every converted tool.
+            strict: Sets ``function.strict`` on every converted tool; with a
+                ``response_format`` it defaults to ``True`` (as ``ChatOpenAI``).
             parallel_tool_calls: Sent as ``parallel_tool_calls`` when set.
+            response_format: The reply's format when the model calls no tool: a
+                Pydantic or ``TypedDict`` class or a JSON schema (sent as
+                ``{"type": "json_schema", ...}``), or the API's own dict.
             **kwargs: Other request fields to bind.
 
         Returns:
@@ -626,6 +631,13 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         # chat, and their modules pull in core's parsers (measured ~8 ms).
         from langchain_gradient._tools import format_tool_choice, format_tools  # noqa: PLC0415
 
+        if response_format is not None:
+            from langchain_gradient._structured_output import response_format_body  # noqa: PLC0415
+
+            # ChatOpenAI's rule: tools beside a response format are strict
+            # unless strict=False is passed.
+            strict = True if strict is None else strict
+            kwargs["response_format"] = response_format_body(response_format, strict)
         formatted = format_tools(tools, strict=strict)
         choice = format_tool_choice(tool_choice, formatted)
         if choice is not None:

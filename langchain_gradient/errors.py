@@ -47,6 +47,7 @@ __all__ = [
     "GradientAuthenticationError",
     "GradientBadRequestError",
     "GradientConnectionError",
+    "GradientContentFilterError",
     "GradientContextOverflowError",
     "GradientEmbeddingsResponseError",
     "GradientError",
@@ -270,6 +271,37 @@ class GradientTruncatedOutputError(GradientError, OutputParserException):
 
     def __reduce__(self) -> Any:
         return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+
+class GradientContentFilterError(GradientTruncatedOutputError, _RefusalBase):
+    """Structured output was requested, but the provider's content filter stopped the reply.
+
+    Raised by ``with_structured_output`` (every method, invoked or streamed) for
+    ``finish_reason="content_filter"``. It is a `GradientTruncatedOutputError`
+    (so an `OutputParserException`, reported as ``parsing_error`` with
+    ``include_raw=True``) and, on langchain-core 1.7.5 and later, also core's
+    ``ModelRefusalError``, which ``ChatOpenAI`` raises for the same reply: the
+    model's output was withheld, and retrying the same request is unlikely to
+    help.
+
+    Attributes:
+        finish_reason: Always ``"content_filter"``.
+        raw_message: The reply that was stopped.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        finish_reason: str = "content_filter",
+        llm_output: str | None = None,
+        raw_message: BaseMessage | None = None,
+    ) -> None:
+        # OutputParserException's constructor only: ModelRefusalError's takes
+        # no llm_output, and its one attribute is set here.
+        OutputParserException.__init__(self, message, llm_output=llm_output)
+        self.finish_reason = finish_reason
+        self.raw_message = raw_message
 
 
 class GradientRefusalError(GradientError, _RefusalBase):

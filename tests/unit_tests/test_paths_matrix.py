@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from langchain_gradient import (
     ChatGradient,
+    GradientContentFilterError,
     GradientContextOverflowError,
     GradientInvalidInputError,
     GradientRefusalError,
@@ -81,6 +82,38 @@ def test_cut_off_structured_output_raises_on_every_path(
     assert f"finish_reason={finish_reason!r}" in str(caught.value)
     if finish_reason == "length":
         assert "max_tokens" in str(caught.value)
+        # The token limit is no refusal: only a content filter's stop is one.
+        assert not isinstance(caught.value, GradientContentFilterError)
+
+
+@pytest.mark.parametrize("include_raw", [False, True])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("path", PATHS, ids=str)
+def test_a_content_filter_stop_is_also_a_model_refusal_on_every_path(
+    path: Path, method: str, include_raw: bool
+) -> None:
+    # ChatOpenAI raises core's ModelRefusalError for this reply; provider-neutral
+    # handlers catch ours too, and it stays a cut-off (OutputParserException).
+    api = FakeAPI(serve(reply_for(method, CUT_JSON, "content_filter")))
+    if include_raw:
+        error = path.run(structured(method, include_raw=True), api)["parsing_error"]
+    else:
+        with pytest.raises(GradientContentFilterError) as caught:
+            path.run(structured(method), api)
+        error = caught.value
+    assert isinstance(error, GradientContentFilterError)
+    assert isinstance(error, GradientTruncatedOutputError)
+    assert error.finish_reason == "content_filter"
+    assert error.raw_message is not None
+    assert error.raw_message.response_metadata["finish_reason"] == "content_filter"
+    core_refusal = getattr(core_exceptions, "ModelRefusalError", None)
+    if core_refusal is not None:  # langchain-core >= 1.7.5
+        assert isinstance(error, core_refusal)
+    else:
+        assert isinstance(error, core_exceptions.ModelError)
+    again = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+    assert type(again) is GradientContentFilterError
+    assert again.finish_reason == "content_filter"
 
 
 @pytest.mark.parametrize("method", METHODS)
