@@ -36,6 +36,7 @@ from langchain_gradient._kb_response import (
     documents,
     retrieve_body,
 )
+from langchain_gradient._lifecycle import without_secrets
 from langchain_gradient._settings import check_settings
 from langchain_gradient.errors import (
     GradientAuthenticationError,
@@ -360,12 +361,7 @@ class GradientKnowledgeBaseRetriever(BaseRetriever):
     def __getstate__(self) -> dict[Any, Any]:
         # Never pickle the token or live clients; unpickling reads the
         # environment again.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_token=None, http_client=None, http_async_client=None)
-        state["__dict__"] = fields
-        state["__pydantic_private__"] = None
-        return state
+        return without_secrets(super().__getstate__(), "api_token")
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
