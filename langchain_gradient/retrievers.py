@@ -37,7 +37,7 @@ from langchain_gradient._kb_response import (
     retrieve_body,
 )
 from langchain_gradient._lifecycle import without_secrets
-from langchain_gradient._settings import check_settings
+from langchain_gradient._settings import check_settings, settings_error
 from langchain_gradient.errors import (
     GradientAuthenticationError,
     GradientInvalidInputError,
@@ -212,7 +212,7 @@ class GradientKnowledgeBaseRetriever(BaseRetriever):
         except ValidationError as exc:
             # Not chained, and no input quoted: pydantic's text quotes the raw
             # settings, the token included.
-            raise _settings_error(exc) from None
+            raise settings_error(exc, "GradientKnowledgeBaseRetriever") from None
 
     @model_validator(mode="before")
     @classmethod
@@ -368,16 +368,3 @@ class GradientKnowledgeBaseRetriever(BaseRetriever):
         if self.api_token is None:
             self.api_token = secret_from_env(list(TOKEN_ENV_VARS), default=None)()
         self._clients = _transport.Clients()
-
-
-def _settings_error(error: ValidationError) -> GradientInvalidInputError:
-    problems = []
-    for item in error.errors(include_url=False, include_input=False):
-        original = item.get("ctx", {}).get("error")
-        if isinstance(original, GradientInvalidInputError):
-            return original
-        name = ".".join(str(part) for part in item["loc"]) or "settings"
-        problems.append(f"{name}: {item['msg']}")
-    return GradientInvalidInputError(
-        "invalid GradientKnowledgeBaseRetriever settings: " + "; ".join(problems)
-    )
