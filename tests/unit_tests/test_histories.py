@@ -66,6 +66,15 @@ def calls(call_id: str) -> list[dict[str, Any]]:
     return [{"name": "get_weather", "args": ARGS, "id": call_id, "type": "tool_call"}]
 
 
+def wire_call(call_id: str) -> dict[str, Any]:
+    """The tool call as the request carries it."""
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
+    }
+
+
 def tool_call_block(call_id: str, **extra: Any) -> dict[str, Any]:
     return {"type": "tool_call", "id": call_id, "name": "get_weather", "args": ARGS, **extra}
 
@@ -379,13 +388,7 @@ def expected_request(history: list[BaseMessage], call_id: str) -> list[dict[str,
         {
             "role": "assistant",
             "content": SAID,
-            "tool_calls": [
-                {
-                    "id": call_id,
-                    "type": "function",
-                    "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-                }
-            ],
+            "tool_calls": [wire_call(call_id)],
         },
         {"role": "tool", "tool_call_id": call_id, "content": wire_content(tool.content)},
         {"role": "assistant", "content": ANSWER},
@@ -465,11 +468,7 @@ def test_our_own_v1_refusal_continues_on_every_path(path: Path) -> None:
 
 @pytest.mark.parametrize("path", PATHS, ids=str)
 def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
-    call = {
-        "id": "call_1",
-        "type": "function",
-        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-    }
+    call = wire_call("call_1")
     api = FakeAPI(
         serve(completion(SAID, reasoning_content=PRIVATE, tool_calls=[call])),
         serve(completion(ANSWER)),
@@ -486,11 +485,7 @@ def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
 
 @pytest.mark.parametrize("path", PATHS, ids=str)
 def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
-    call = {
-        "id": "call_1",
-        "type": "function",
-        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-    }
+    call = wire_call("call_1")
     api = FakeAPI(
         serve(completion(SAID, reasoning=PRIVATE, tool_calls=[call])),
         serve(completion(None, refusal=REFUSAL)),
@@ -634,13 +629,7 @@ def test_a_call_kept_only_outside_tool_calls_is_still_sent(turn: AIMessage) -> N
     assert api.body["messages"][1] == {
         "role": "assistant",
         "content": None,
-        "tool_calls": [
-            {
-                "id": "call_abc",
-                "type": "function",
-                "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-            }
-        ],
+        "tool_calls": [wire_call("call_abc")],
     }
 
 
