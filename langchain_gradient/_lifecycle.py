@@ -28,7 +28,7 @@ from langchain_gradient._config import api_key_from_env
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-__all__ = ["PooledClientsLifecycle"]
+__all__ = ["PooledClientsLifecycle", "without_secrets"]
 
 
 class PooledClientsLifecycle(BaseModel):
@@ -91,15 +91,23 @@ class PooledClientsLifecycle(BaseModel):
     def __getstate__(self) -> dict[Any, Any]:
         # Never pickle the key or live clients: the key is read from the
         # environment again on unpickling, clients are created on first use.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_key=None, http_client=None, http_async_client=None)
-        state["__dict__"] = fields
-        state["__pydantic_private__"] = None
-        return state
+        return without_secrets(super().__getstate__(), "api_key")
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         if self.api_key is None:
             self.api_key = api_key_from_env()()
         self._clients = _transport.Clients()
+
+
+def without_secrets(state: dict[Any, Any], credential: str) -> dict[Any, Any]:
+    """A pydantic model's pickle state with ``credential`` and the user's clients set to None.
+
+    The private attributes (the pooled `_transport.Clients`) are dropped too:
+    the unpickled model makes new ones.
+    """
+    fields = dict(state["__dict__"])
+    fields.update({credential: None, "http_client": None, "http_async_client": None})
+    state["__dict__"] = fields
+    state["__pydantic_private__"] = None
+    return state

@@ -7,6 +7,7 @@ misleading connection error or a 400.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "check_stop",
     "invalid_input",
     "is_gradient",
+    "settings_error",
 ]
 
 GRADIENT_MAX_STOP_SEQUENCES = 4
@@ -134,6 +136,33 @@ def invalid_input(exc: ValidationError) -> GradientInvalidInputError:
             problem += f" (got {_short(error.get('input'))})"
         problems.append(problem)
     return GradientInvalidInputError(f"invalid {exc.title} setting: " + "; ".join(problems))
+
+
+def settings_error(
+    exc: ValidationError, owner: str, hints: Mapping[str, str] | None = None
+) -> GradientInvalidInputError:
+    """The package's error for settings pydantic rejected, quoting no input.
+
+    A `GradientInvalidInputError` raised by one of the model's own
+    validators comes back as it was; anything else is listed field by field
+    (``invalid {owner} settings: name: problem; ...``), a missing or empty
+    field followed by its entry in ``hints`` in parentheses. No input is
+    quoted: a model-level error's input is every setting, the credential
+    included.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    original = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
+    if isinstance(original, GradientInvalidInputError):
+        return original
+    problems = []
+    for item in errors:
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        text = f"{name}: {item['msg']}"
+        hint = (hints or {}).get(name)
+        if hint and item["type"] in {"missing", "string_too_short"}:
+            text += f" ({hint})"
+        problems.append(text)
+    return GradientInvalidInputError(f"invalid {owner} settings: " + "; ".join(problems))
 
 
 def _short(value: Any) -> str:

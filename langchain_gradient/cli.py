@@ -34,6 +34,16 @@ from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
 
 from langchain_gradient._config import BASE_URL_ENV_VAR
+from langchain_gradient._exit_codes import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_NO_KEY,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from langchain_gradient._exit_codes import UsageError as _UsageError
 from langchain_gradient.agents import AGENT_ENDPOINT_ENV_VARS, ChatGradientAgent
 from langchain_gradient.chat_models import DEFAULT_MODEL, ChatGradient
 from langchain_gradient.errors import (
@@ -51,15 +61,8 @@ from langchain_gradient.models import list_models
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_NO_KEY = 3
-EXIT_AUTH = 4
-EXIT_NETWORK = 5
-EXIT_API = 6
 EXIT_BAD_JSON = 7
 EXIT_GUARDRAIL = 8
-EXIT_INTERRUPTED = 130
 
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
@@ -83,10 +86,6 @@ NO_ENDPOINT_HELP = (
 _DIM = "\033[2m"
 _RESET = "\033[0m"
 _CLEAR_LINE = "\r\033[K"
-
-
-class _UsageError(Exception):
-    """Bad command-line input found after argument parsing."""
 
 
 def _parser() -> argparse.ArgumentParser:

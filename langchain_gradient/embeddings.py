@@ -33,7 +33,7 @@ from langchain_gradient._config import (
 )
 from langchain_gradient._embeddings_response import check_dimensions, vectors
 from langchain_gradient._lifecycle import PooledClientsLifecycle
-from langchain_gradient._settings import check_settings
+from langchain_gradient._settings import check_settings, settings_error
 from langchain_gradient.errors import GradientInvalidInputError, GradientMissingAPIKeyError
 
 __all__ = ["MAX_INPUTS_PER_REQUEST", "GradientEmbeddings"]
@@ -172,8 +172,7 @@ class GradientEmbeddings(PooledClientsLifecycle, Embeddings):
             super().__init__(**data)
         except ValidationError as exc:
             # Not chained: pydantic quotes the raw input, which may hold the key.
-            own = _own_error(exc)
-            raise (own or GradientInvalidInputError(_settings_message(exc))) from None
+            raise settings_error(exc, "GradientEmbeddings", {"model": _MODEL_HINT}) from None
 
     @model_validator(mode="before")
     @classmethod
@@ -296,25 +295,10 @@ class GradientEmbeddings(PooledClientsLifecycle, Embeddings):
 # ------------------------------------------------------------------ checks
 
 
-def _own_error(error: ValidationError) -> GradientInvalidInputError | None:
-    """The package's own error when a validator of ours raised it, else None."""
-    errors = error.errors(include_url=False, include_input=False)
-    original = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
-    return original if isinstance(original, GradientInvalidInputError) else None
-
-
-def _settings_message(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors(include_url=False, include_input=False):
-        name = ".".join(str(part) for part in item["loc"]) or "settings"
-        text = f"{name}: {item['msg']}"
-        if item["loc"] == ("model",) and item["type"] in {"missing", "string_too_short"}:
-            text += (
-                " (pass the embedding model id, e.g. model='qwen3-embedding-0.6b'; there is "
-                "no default because vectors from different models cannot be compared)"
-            )
-        problems.append(text)
-    return "invalid GradientEmbeddings settings: " + "; ".join(problems)
+_MODEL_HINT = (
+    "pass the embedding model id, e.g. model='qwen3-embedding-0.6b'; there is "
+    "no default because vectors from different models cannot be compared"
+)
 
 
 def _checked_texts(texts: Sequence[str]) -> list[str]:

@@ -36,7 +36,8 @@ from langchain_gradient._kb_response import (
     documents,
     retrieve_body,
 )
-from langchain_gradient._settings import check_settings
+from langchain_gradient._lifecycle import without_secrets
+from langchain_gradient._settings import check_settings, settings_error
 from langchain_gradient.errors import (
     GradientAuthenticationError,
     GradientInvalidInputError,
@@ -211,7 +212,7 @@ class GradientKnowledgeBaseRetriever(BaseRetriever):
         except ValidationError as exc:
             # Not chained, and no input quoted: pydantic's text quotes the raw
             # settings, the token included.
-            raise _settings_error(exc) from None
+            raise settings_error(exc, "GradientKnowledgeBaseRetriever") from None
 
     @model_validator(mode="before")
     @classmethod
@@ -360,28 +361,10 @@ class GradientKnowledgeBaseRetriever(BaseRetriever):
     def __getstate__(self) -> dict[Any, Any]:
         # Never pickle the token or live clients; unpickling reads the
         # environment again.
-        state = super().__getstate__()
-        fields = dict(state["__dict__"])
-        fields.update(api_token=None, http_client=None, http_async_client=None)
-        state["__dict__"] = fields
-        state["__pydantic_private__"] = None
-        return state
+        return without_secrets(super().__getstate__(), "api_token")
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         super().__setstate__(state)
         if self.api_token is None:
             self.api_token = secret_from_env(list(TOKEN_ENV_VARS), default=None)()
         self._clients = _transport.Clients()
-
-
-def _settings_error(error: ValidationError) -> GradientInvalidInputError:
-    problems = []
-    for item in error.errors(include_url=False, include_input=False):
-        original = item.get("ctx", {}).get("error")
-        if isinstance(original, GradientInvalidInputError):
-            return original
-        name = ".".join(str(part) for part in item["loc"]) or "settings"
-        problems.append(f"{name}: {item['msg']}")
-    return GradientInvalidInputError(
-        "invalid GradientKnowledgeBaseRetriever settings: " + "; ".join(problems)
-    )

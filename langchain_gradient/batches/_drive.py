@@ -3,7 +3,8 @@
 A flow (`_flow`) is a generator that yields steps and gets back what each
 step produced; an error from a step is thrown into it, so the flow decides
 what a 409 or a 412 means. The drivers below perform the steps with the
-sync or the async clients and nothing else.
+sync or the async clients and nothing else; feeding the flow (`_Driver`) and
+building each request are written once for both.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -44,36 +45,50 @@ monotonic: Callable[[], float] = time.monotonic
 
 def run(flow: Flow[T], clients: _transport.Clients) -> T:
     """Drive ``flow`` with the sync clients; return its result."""
-    value: Any = None
-    error: GradientError | None = None
-    while True:
+    driver = _Driver(flow)
+    while (step := driver.next_step()) is not None:
         try:
-            step = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as finished:
-            result: T = finished.value
-            return result
-        value, error = None, None
-        try:
-            value = _perform(step, clients)
+            driver.succeeded(_perform(step, clients))
         except GradientError as exc:
-            error = exc
+            driver.failed(exc)
+    return driver.result
 
 
 async def arun(flow: Flow[T], clients: _transport.Clients) -> T:
     """Drive ``flow`` with the async clients; return its result."""
-    value: Any = None
-    error: GradientError | None = None
-    while True:
+    driver = _Driver(flow)
+    while (step := driver.next_step()) is not None:
         try:
-            step = flow.send(value) if error is None else flow.throw(error)
-        except StopIteration as finished:
-            result: T = finished.value
-            return result
-        value, error = None, None
-        try:
-            value = await _aperform(step, clients)
+            driver.succeeded(await _aperform(step, clients))
         except GradientError as exc:
-            error = exc
+            driver.failed(exc)
+    return driver.result
+
+
+class _Driver(Generic[T]):
+    """Hands a flow each step's outcome (its value, or the error thrown in) and takes the next."""
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
+        self._value: Any = None
+        self._error: GradientError | None = None
+        self.result: T
+
+    def next_step(self) -> Step | None:
+        """The flow's next step; None once it has returned (its value is then `result`)."""
+        value, error = self._value, self._error
+        self._value, self._error = None, None
+        try:
+            return self._flow.send(value) if error is None else self._flow.throw(error)
+        except StopIteration as finished:
+            self.result = finished.value
+            return None
+
+    def succeeded(self, value: Any) -> None:
+        self._value = value
+
+    def failed(self, error: GradientError) -> None:
+        self._error = error
 
 
 def _perform(step: Step, clients: _transport.Clients) -> Any:
@@ -82,20 +97,12 @@ def _perform(step: Step, clients: _transport.Clients) -> Any:
         return None
     if isinstance(step, Call):
         client = clients.sync()
-        request = client.build_request(
-            step.method, step.url, headers=step.headers, content=step.content, timeout=step.timeout
-        )
+        request = _call_request(client, step)
         return decode_json(_transport.send(client, request, step.policy))
     # Object storage: the shared client, never the user's (see `_api`).
     storage = _clients.shared_client()
     if isinstance(step, Upload):
-        request = storage.build_request(
-            "PUT",
-            step.url,
-            content=FileContent(step.spooled),
-            headers=_upload_headers(step),
-            timeout=step.timeout,
-        )
+        request = _upload_request(storage, step, FileContent(step.spooled))
         _transport.send(storage, request, step.policy).close()
         return None
     request = storage.build_request("GET", step.url, timeout=step.timeout)
@@ -116,19 +123,11 @@ async def _aperform(step: Step, clients: _transport.Clients) -> Any:
         return None
     if isinstance(step, Call):
         client = clients.async_()
-        request = client.build_request(
-            step.method, step.url, headers=step.headers, content=step.content, timeout=step.timeout
-        )
+        request = _call_request(client, step)
         return decode_json(await _transport.asend(client, request, step.policy))
     storage = _clients.shared_async_client()
     if isinstance(step, Upload):
-        request = storage.build_request(
-            "PUT",
-            step.url,
-            content=AsyncFileContent(step.spooled),
-            headers=_upload_headers(step),
-            timeout=step.timeout,
-        )
+        request = _upload_request(storage, step, AsyncFileContent(step.spooled))
         await (await _transport.asend(storage, request, step.policy)).aclose()
         return None
     request = storage.build_request("GET", step.url, timeout=step.timeout)
@@ -143,7 +142,20 @@ async def _aperform(step: Step, clients: _transport.Clients) -> Any:
     return None
 
 
-def _upload_headers(step: Upload) -> dict[str, str]:
+def _call_request(client: httpx.Client | httpx.AsyncClient, step: Call) -> httpx.Request:
+    return client.build_request(
+        step.method, step.url, headers=step.headers, content=step.content, timeout=step.timeout
+    )
+
+
+def _upload_request(
+    storage: httpx.Client | httpx.AsyncClient,
+    step: Upload,
+    content: FileContent | AsyncFileContent,
+) -> httpx.Request:
     # An explicit length: object storage refuses chunked uploads to a
     # pre-signed URL, and httpx sends a set Content-Length instead of chunking.
-    return {**STORAGE_HEADERS, "Content-Length": str(step.spooled.size)}
+    headers = {**STORAGE_HEADERS, "Content-Length": str(step.spooled.size)}
+    return storage.build_request(
+        "PUT", step.url, content=content, headers=headers, timeout=step.timeout
+    )

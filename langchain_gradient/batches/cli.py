@@ -35,6 +35,16 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any
 
+from langchain_gradient._exit_codes import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_NO_KEY,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from langchain_gradient._exit_codes import UsageError as _UsageError
 from langchain_gradient.errors import (
     GradientAuthenticationError,
     GradientConnectionError,
@@ -48,21 +58,10 @@ from langchain_gradient.errors import (
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_NO_KEY = 3
-EXIT_AUTH = 4
-EXIT_NETWORK = 5
-EXIT_API = 6
 EXIT_NOT_FINISHED = 9
 EXIT_SOME_FAILED = 10
-EXIT_INTERRUPTED = 130
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
-
-
-class _UsageError(Exception):
-    """Bad command-line input found after argument parsing."""
 
 
 def _parser() -> argparse.ArgumentParser:

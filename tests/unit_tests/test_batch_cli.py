@@ -6,33 +6,20 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from langchain_gradient import cli
-from tests.unit_tests.batch_service import BatchService, allow_storage_host, fake_clock
+from tests.unit_tests.batch_fixtures import (  # noqa: F401 - fixtures, used by name
+    MODEL,
+    clock_fixture,
+    service_fixture,
+    storage_host_fixture,
+)
+from tests.unit_tests.batch_service import BatchService
 from tests.unit_tests.loopback import SECRET
-
-MODEL = "openai-gpt-4.1-mini"
-
-
-@pytest.fixture(autouse=True)
-def _second_loopback_host() -> None:
-    allow_storage_host()
-
-
-@pytest.fixture
-def service() -> Iterator[BatchService]:
-    with BatchService() as svc:
-        yield svc
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    return fake_clock(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -36,27 +35,16 @@ from langchain_gradient.batches import (
     GradientBatchTimeoutError,
     _lines,
 )
-from tests.unit_tests.batch_service import BatchService, allow_storage_host, fake_clock
+from tests.unit_tests.batch_fixtures import (  # noqa: F401 - fixtures, used by name
+    MODEL,
+    clock_fixture,
+    service_fixture,
+    storage_host_fixture,
+)
+from tests.unit_tests.batch_service import BatchService
 from tests.unit_tests.loopback import SECRET, patch_sleep
 
 MODES = ["sync", "async"]
-MODEL = "openai-gpt-4.1-mini"
-
-
-@pytest.fixture(autouse=True)
-def _second_loopback_host() -> None:
-    allow_storage_host()
-
-
-@pytest.fixture
-def service() -> Iterator[BatchService]:
-    with BatchService() as svc:
-        yield svc
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    return fake_clock(monkeypatch)
 
 
 def arun(coro: Any) -> Any:

@@ -16,7 +16,7 @@ reasoning, server-side tool blocks or blocks that repeat ``tool_calls``.
 from __future__ import annotations
 
 import json
-from functools import reduce
+from functools import partial, reduce
 from operator import add
 from typing import Any
 
@@ -66,8 +66,38 @@ def calls(call_id: str) -> list[dict[str, Any]]:
     return [{"name": "get_weather", "args": ARGS, "id": call_id, "type": "tool_call"}]
 
 
+def wire_call(call_id: str) -> dict[str, Any]:
+    """The tool call as the request carries it."""
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
+    }
+
+
 def tool_call_block(call_id: str, **extra: Any) -> dict[str, Any]:
     return {"type": "tool_call", "id": call_id, "name": "get_weather", "args": ARGS, **extra}
+
+
+def conversation(
+    image: dict[str, Any],
+    call: AIMessage,
+    answer: AIMessage,
+    *,
+    system: SystemMessage | None = None,
+    result: str | list[str | dict[str, Any]] = RESULT,
+) -> tuple[list[BaseMessage], str]:
+    """The conversation around one provider's turns, and its tool call's id."""
+    call_id = call.tool_calls[0]["id"]
+    assert call_id is not None
+    return [
+        *([] if system is None else [system]),
+        user_turn(image),
+        call,
+        ToolMessage(result, tool_call_id=call_id),
+        answer,
+        HumanMessage(FOLLOW_UP),
+    ], call_id
 
 
 # --------------------------------------------------------- recorded histories
@@ -84,14 +114,7 @@ def openai_chat_v0() -> tuple[list[BaseMessage], str]:
     answer = AIMessage(
         ANSWER, additional_kwargs={"refusal": None}, response_metadata=metadata("openai")
     )
-    return [
-        SystemMessage("You are a weather bot."),
-        user_turn(OPENAI_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="call_abc"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "call_abc"
+    return conversation(OPENAI_IMAGE, call, answer, system=SystemMessage("You are a weather bot."))
 
 
 def openai_chat_v1() -> tuple[list[BaseMessage], str]:
@@ -102,14 +125,9 @@ def openai_chat_v1() -> tuple[list[BaseMessage], str]:
         response_metadata=metadata("openai"),
     )
     answer = AIMessage([{"type": "text", "text": ANSWER}], response_metadata=metadata("openai"))
-    return [
-        SystemMessage("You are a weather bot."),
-        user_turn(STANDARD_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="call_abc"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "call_abc"
+    return conversation(
+        STANDARD_IMAGE, call, answer, system=SystemMessage("You are a weather bot.")
+    )
 
 
 def openai_responses_v1_native() -> tuple[list[BaseMessage], str]:
@@ -145,14 +163,7 @@ def openai_responses_v1_native() -> tuple[list[BaseMessage], str]:
         [{"type": "text", "text": ANSWER, "annotations": [], "id": "msg_2"}],
         response_metadata=metadata("openai"),
     )
-    return [
-        SystemMessage("You are a weather bot."),
-        user_turn(OPENAI_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="call_abc"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "call_abc"
+    return conversation(OPENAI_IMAGE, call, answer, system=SystemMessage("You are a weather bot."))
 
 
 def openai_responses_v1() -> tuple[list[BaseMessage], str]:
@@ -169,13 +180,7 @@ def openai_responses_v1() -> tuple[list[BaseMessage], str]:
         response_metadata=metadata("openai"),
     )
     answer = AIMessage([{"type": "text", "text": ANSWER}], response_metadata=metadata("openai"))
-    return [
-        user_turn(STANDARD_IMAGE),
-        call,
-        ToolMessage([{"type": "text", "text": RESULT}], tool_call_id="call_abc"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "call_abc"
+    return conversation(STANDARD_IMAGE, call, answer, result=[{"type": "text", "text": RESULT}])
 
 
 def openai_responses_v0() -> tuple[list[BaseMessage], str]:
@@ -194,13 +199,9 @@ def openai_responses_v0() -> tuple[list[BaseMessage], str]:
         tool_calls=calls("call_abc"),
         response_metadata=metadata("openai"),
     )
-    return [
-        user_turn(OPENAI_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="call_abc"),
-        AIMessage([{"type": "text", "text": ANSWER, "annotations": []}]),
-        HumanMessage(FOLLOW_UP),
-    ], "call_abc"
+    return conversation(
+        OPENAI_IMAGE, call, AIMessage([{"type": "text", "text": ANSWER, "annotations": []}])
+    )
 
 
 def anthropic_v0() -> tuple[list[BaseMessage], str]:
@@ -220,14 +221,13 @@ def anthropic_v0() -> tuple[list[BaseMessage], str]:
         tool_calls=calls("toolu_01"),
         response_metadata=metadata("anthropic"),
     )
-    return [
-        SystemMessage([{"type": "text", "text": "You are a weather bot."}]),
-        user_turn(ANTHROPIC_IMAGE),
+    return conversation(
+        ANTHROPIC_IMAGE,
         call,
-        ToolMessage([{"type": "text", "text": RESULT}], tool_call_id="toolu_01"),
         AIMessage(ANSWER, response_metadata=metadata("anthropic")),
-        HumanMessage(FOLLOW_UP),
-    ], "toolu_01"
+        system=SystemMessage([{"type": "text", "text": "You are a weather bot."}]),
+        result=[{"type": "text", "text": RESULT}],
+    )
 
 
 def anthropic_v1() -> tuple[list[BaseMessage], str]:
@@ -241,14 +241,13 @@ def anthropic_v1() -> tuple[list[BaseMessage], str]:
         tool_calls=calls("toolu_01"),
         response_metadata=metadata("anthropic"),
     )
-    return [
-        SystemMessage([{"type": "text", "text": "You are a weather bot."}]),
-        user_turn(STANDARD_IMAGE),
+    return conversation(
+        STANDARD_IMAGE,
         call,
-        ToolMessage([{"type": "text", "text": RESULT}], tool_call_id="toolu_01"),
         AIMessage([{"type": "text", "text": ANSWER}], response_metadata=metadata("anthropic")),
-        HumanMessage(FOLLOW_UP),
-    ], "toolu_01"
+        system=SystemMessage([{"type": "text", "text": "You are a weather bot."}]),
+        result=[{"type": "text", "text": RESULT}],
+    )
 
 
 def anthropic_server_tools() -> tuple[list[BaseMessage], str]:
@@ -272,13 +271,12 @@ def anthropic_server_tools() -> tuple[list[BaseMessage], str]:
         tool_calls=calls("toolu_01"),
         response_metadata=metadata("anthropic"),
     )
-    return [
-        user_turn(ANTHROPIC_IMAGE),
+    return conversation(
+        ANTHROPIC_IMAGE,
         call,
-        ToolMessage([{"type": "text", "text": RESULT}], tool_call_id="toolu_01"),
         AIMessage(ANSWER, response_metadata=metadata("anthropic")),
-        HumanMessage(FOLLOW_UP),
-    ], "toolu_01"
+        result=[{"type": "text", "text": RESULT}],
+    )
 
 
 def mistral() -> tuple[list[BaseMessage], str]:
@@ -296,13 +294,7 @@ def mistral() -> tuple[list[BaseMessage], str]:
         ],
         response_metadata={"model_provider": "mistralai"},
     )
-    return [
-        user_turn(OPENAI_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="D681PevKs"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "D681PevKs"
+    return conversation(OPENAI_IMAGE, call, answer)
 
 
 def mistral_v1() -> tuple[list[BaseMessage], str]:
@@ -315,13 +307,7 @@ def mistral_v1() -> tuple[list[BaseMessage], str]:
         [{"type": "reasoning", "reasoning": PRIVATE}, {"type": "text", "text": ANSWER}],
         response_metadata={"model_provider": "mistralai"},
     )
-    return [
-        user_turn(STANDARD_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="D681PevKs"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "D681PevKs"
+    return conversation(STANDARD_IMAGE, call, answer)
 
 
 def deepseek() -> tuple[list[BaseMessage], str]:
@@ -336,53 +322,26 @@ def deepseek() -> tuple[list[BaseMessage], str]:
         additional_kwargs={"reasoning_content": PRIVATE},
         response_metadata=metadata("deepseek"),
     )
-    return [
-        user_turn(OPENAI_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="call_0_ds"),
-        answer,
-        HumanMessage(FOLLOW_UP),
-    ], "call_0_ds"
+    return conversation(OPENAI_IMAGE, call, answer)
 
 
-def deepseek_v1() -> tuple[list[BaseMessage], str]:
+def reasoning_content_v1(provider: str, call_id: str) -> tuple[list[BaseMessage], str]:
+    """ChatDeepSeek or ChatGradient with ``output_version="v1"``: reasoning in both places."""
     call = AIMessage(
         [
             {"type": "reasoning", "reasoning": PRIVATE},
             {"type": "text", "text": SAID},
-            tool_call_block("call_0_ds"),
+            tool_call_block(call_id),
         ],
         additional_kwargs={"reasoning_content": PRIVATE},
-        tool_calls=calls("call_0_ds"),
-        response_metadata=metadata("deepseek"),
+        tool_calls=calls(call_id),
+        response_metadata=metadata(provider),
     )
-    return [
-        user_turn(STANDARD_IMAGE),
+    return conversation(
+        STANDARD_IMAGE,
         call,
-        ToolMessage(RESULT, tool_call_id="call_0_ds"),
-        AIMessage([{"type": "text", "text": ANSWER}], response_metadata=metadata("deepseek")),
-        HumanMessage(FOLLOW_UP),
-    ], "call_0_ds"
-
-
-def gradient_v1() -> tuple[list[BaseMessage], str]:
-    call = AIMessage(
-        [
-            {"type": "reasoning", "reasoning": PRIVATE},
-            {"type": "text", "text": SAID},
-            tool_call_block("call_1"),
-        ],
-        additional_kwargs={"reasoning_content": PRIVATE},
-        tool_calls=calls("call_1"),
-        response_metadata=metadata("gradient"),
+        AIMessage([{"type": "text", "text": ANSWER}], response_metadata=metadata(provider)),
     )
-    return [
-        user_turn(STANDARD_IMAGE),
-        call,
-        ToolMessage(RESULT, tool_call_id="call_1"),
-        AIMessage([{"type": "text", "text": ANSWER}], response_metadata=metadata("gradient")),
-        HumanMessage(FOLLOW_UP),
-    ], "call_1"
 
 
 HISTORIES = {
@@ -397,8 +356,8 @@ HISTORIES = {
     "mistral": mistral,
     "mistral-v1": mistral_v1,
     "deepseek": deepseek,
-    "deepseek-v1": deepseek_v1,
-    "gradient-v1": gradient_v1,
+    "deepseek-v1": partial(reasoning_content_v1, "deepseek", "call_0_ds"),
+    "gradient-v1": partial(reasoning_content_v1, "gradient", "call_1"),
 }
 
 
@@ -429,13 +388,7 @@ def expected_request(history: list[BaseMessage], call_id: str) -> list[dict[str,
         {
             "role": "assistant",
             "content": SAID,
-            "tool_calls": [
-                {
-                    "id": call_id,
-                    "type": "function",
-                    "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-                }
-            ],
+            "tool_calls": [wire_call(call_id)],
         },
         {"role": "tool", "tool_call_id": call_id, "content": wire_content(tool.content)},
         {"role": "assistant", "content": ANSWER},
@@ -515,11 +468,7 @@ def test_our_own_v1_refusal_continues_on_every_path(path: Path) -> None:
 
 @pytest.mark.parametrize("path", PATHS, ids=str)
 def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
-    call = {
-        "id": "call_1",
-        "type": "function",
-        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-    }
+    call = wire_call("call_1")
     api = FakeAPI(
         serve(completion(SAID, reasoning_content=PRIVATE, tool_calls=[call])),
         serve(completion(ANSWER)),
@@ -536,11 +485,7 @@ def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
 
 @pytest.mark.parametrize("path", PATHS, ids=str)
 def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
-    call = {
-        "id": "call_1",
-        "type": "function",
-        "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-    }
+    call = wire_call("call_1")
     api = FakeAPI(
         serve(completion(SAID, reasoning=PRIVATE, tool_calls=[call])),
         serve(completion(None, refusal=REFUSAL)),
@@ -684,13 +629,7 @@ def test_a_call_kept_only_outside_tool_calls_is_still_sent(turn: AIMessage) -> N
     assert api.body["messages"][1] == {
         "role": "assistant",
         "content": None,
-        "tool_calls": [
-            {
-                "id": "call_abc",
-                "type": "function",
-                "function": {"name": "get_weather", "arguments": json.dumps(ARGS)},
-            }
-        ],
+        "tool_calls": [wire_call("call_abc")],
     }
 
 

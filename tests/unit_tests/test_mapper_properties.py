@@ -9,11 +9,10 @@ every field may be any JSON value (which reach the deep code paths).
 from __future__ import annotations
 
 import json
-import os
 from functools import reduce
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -21,41 +20,17 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient._usage import usage_to_metadata
 from langchain_gradient.errors import GradientError
+from tests.unit_tests.json_strategies import PROFILE, any_json, obj
 from tests.unit_tests.tool_streams import DIALECTS, Call, reply, server_ids, stream_events
-
-# Modest by default for CI; raise it locally to search harder.
-PROFILE = settings(
-    max_examples=int(os.environ.get("GRADIENT_PROPERTY_EXAMPLES", "100")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 # ------------------------------------------------------------ strategies
 
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12)
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
+json_values = any_json(int_bits=63, text_size=12, key_size=8, width=4, leaves=12)
 
 
 def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """The plausible value, or any JSON value at all."""
     return strategy | json_values
-
-
-def obj(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
-    """A dict with any subset of ``fields``."""
-    return st.fixed_dictionaries({}, optional=fields)
 
 
 counts = maybe(st.integers(min_value=0, max_value=10**9))

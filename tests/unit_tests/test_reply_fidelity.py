@@ -82,30 +82,27 @@ def test_when_both_spellings_come_reasoning_content_wins(path: Path) -> None:
     assert blocks_of(message)[0] == {"type": "reasoning", "reasoning": THOUGHT}
 
 
-@pytest.mark.parametrize("spelling", ["reasoning", "reasoning_content"])
-def test_streamed_chunks_carry_their_piece_of_reasoning(spelling: str) -> None:
-    events = [
+def reasoning_then_joke(spelling: str) -> list[dict[str, Any]]:
+    """A stream whose reasoning comes in two pieces under ``spelling``, then the joke."""
+    return [
         chunk({"role": "assistant", "content": ""}),
         chunk({spelling: "The user wants "}),
         chunk({spelling: "a joke about cats."}),
         chunk({"content": JOKE}),
         chunk({}, finish_reason="stop"),
     ]
-    api = FakeAPI(events)
+
+
+@pytest.mark.parametrize("spelling", ["reasoning", "reasoning_content"])
+def test_streamed_chunks_carry_their_piece_of_reasoning(spelling: str) -> None:
+    api = FakeAPI(reasoning_then_joke(spelling))
     pieces = [c.additional_kwargs.get("reasoning_content") for c in api.model().stream(PROMPT)]
     assert [p for p in pieces if p] == ["The user wants ", "a joke about cats."]
 
 
 @pytest.mark.parametrize("spelling", ["reasoning", "reasoning_content"])
 def test_astream_events_streams_reasoning_in_either_spelling(spelling: str) -> None:
-    events = [
-        chunk({"role": "assistant", "content": ""}),
-        chunk({spelling: "The user wants "}),
-        chunk({spelling: "a joke about cats."}),
-        chunk({"content": JOKE}),
-        chunk({}, finish_reason="stop"),
-    ]
-    api = FakeAPI(events)
+    api = FakeAPI(reasoning_then_joke(spelling))
 
     async def run() -> list[AIMessageChunk]:
         model = api.model(output_version="v1")

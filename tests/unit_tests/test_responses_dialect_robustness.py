@@ -6,48 +6,25 @@ and streamed chunks always add up.
 
 from __future__ import annotations
 
-import os
 from functools import reduce
 from operator import add
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from langchain_gradient.dialects.responses import ResponsesStreamMapper, responses_result
 from langchain_gradient.errors import GradientError
+from tests.unit_tests.json_strategies import PROFILE, any_json, obj
 
-PROFILE = settings(
-    max_examples=int(os.environ.get("GRADIENT_PROPERTY_EXAMPLES", "100")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**31), max_value=2**31)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
+json_values = any_json(int_bits=31, text_size=8, key_size=6, width=3, leaves=8)
 
 
 def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """The plausible value, or any JSON value at all."""
     return strategy | json_values
-
-
-def obj(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries({}, optional=fields)
 
 
 texts = st.text(max_size=8)

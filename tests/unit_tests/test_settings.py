@@ -103,3 +103,45 @@ def test_call_time_values_are_checked_before_sending(params: dict[str, Any], mat
     with pytest.raises(GradientInvalidInputError, match=match):
         model.invoke("hi", **params)
     assert handler.requests == []
+
+
+# ------------------------------------------- settings_error (embeddings, retriever)
+
+
+def test_settings_error_names_each_field_and_hints_only_a_missing_one() -> None:
+    from pydantic import BaseModel, Field, ValidationError
+
+    from langchain_gradient._settings import settings_error
+
+    class Settings(BaseModel):
+        name: str = Field(min_length=1)
+        size: int = 1
+
+    with pytest.raises(ValidationError) as caught:
+        Settings(name="", size="many-" + SECRET)  # type: ignore[arg-type]
+    error = settings_error(caught.value, "Settings", {"name": "pass a name", "size": "unused"})
+    assert isinstance(error, GradientInvalidInputError)
+    assert str(error).startswith("invalid Settings settings: name: ")
+    assert "(pass a name)" in str(error)
+    assert "size: " in str(error)
+    assert "unused" not in str(error)  # a wrong value is not a missing one
+    assert SECRET not in str(error)
+
+
+def test_settings_error_returns_our_own_validator_error_as_it_was() -> None:
+    from pydantic import BaseModel, ValidationError, model_validator
+
+    from langchain_gradient._settings import settings_error
+
+    own = GradientInvalidInputError("size must be even")
+
+    class Settings(BaseModel):
+        size: int = 1
+
+        @model_validator(mode="after")
+        def _even(self) -> Settings:
+            raise own
+
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert settings_error(caught.value, "Settings") is own

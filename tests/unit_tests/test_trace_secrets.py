@@ -133,22 +133,22 @@ def traced(build: Any, tracer: RunRecorder, handler: CallbackRecorder) -> Any:
     return lambda model: build(model).with_config(callbacks=[tracer, handler])
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
-def test_bound_tool_credentials_are_sent_but_never_recorded(path: Path) -> None:
-    api = FakeAPI(serve(completion("done")))
-    tracer, handler = RunRecorder(), CallbackRecorder()
-    path.run(traced(lambda model: model.bind_tools([add, MCP]), tracer, handler), api)
-    assert_sent(api)
-    assert_recorded_without_secrets(tracer, handler)
+RAW_TOOLS = [{"type": "function", "function": {"name": "add", "parameters": {}}}, MCP]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=str)
-def test_tools_passed_with_the_call_are_redacted_too(path: Path) -> None:
-    # Not through bind_tools: a raw dict in the call's kwargs.
+@pytest.mark.parametrize(
+    "bind",
+    [
+        pytest.param(lambda model: model.bind_tools([add, MCP]), id="bound-tools"),
+        # Not through bind_tools: a raw dict in the call's kwargs.
+        pytest.param(lambda model: model.bind(tools=RAW_TOOLS), id="tools-passed-with-the-call"),
+    ],
+)
+def test_tool_credentials_are_sent_but_never_recorded(path: Path, bind: Any) -> None:
     api = FakeAPI(serve(completion("done")))
     tracer, handler = RunRecorder(), CallbackRecorder()
-    raw_tools = [{"type": "function", "function": {"name": "add", "parameters": {}}}, MCP]
-    path.run(traced(lambda model: model.bind(tools=raw_tools), tracer, handler), api)
+    path.run(traced(bind, tracer, handler), api)
     assert_sent(api)
     assert_recorded_without_secrets(tracer, handler)
 
