@@ -21,6 +21,7 @@ from langchain_core.messages.ai import UsageMetadata, subtract_usage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from langchain_gradient._compat import MODEL_PROVIDER
+from langchain_gradient._server_tools import RESPONSE_FIELDS as SERVER_TOOL_FIELDS
 from langchain_gradient._server_tools import message_annotations, response_fields
 from langchain_gradient._tool_calls import StreamedToolCalls, parse_tool_calls
 from langchain_gradient._usage import cache_creation_split, usage_to_metadata
@@ -88,6 +89,7 @@ def _base_metadata(body: Mapping[str, Any], requested_model: str) -> dict[str, A
 
 
 _STREAM_FIELDS = ("model", *_RESPONSE_FIELDS)
+_SERVER_TOOL_KEYS = frozenset(SERVER_TOOL_FIELDS)
 
 
 def _seed(body: Mapping[str, Any], choice_index: int) -> str:
@@ -227,7 +229,8 @@ class StreamMapper:
             self._tool_calls.seed = _seed(event, 0)
         if self._missing:
             self._remember_response_fields(event)
-        self._server_fields.update(response_fields(event))
+        if not _SERVER_TOOL_KEYS.isdisjoint(event):  # rare: skip building an empty dict
+            self._server_fields.update(response_fields(event))
         choices = event.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices else None
         raw_usage = event.get("usage")
@@ -264,7 +267,7 @@ class StreamMapper:
             # the merge fail with a TypeError far from its cause.
             msg = f"stream choice logprobs is not an object: {quote(logprobs)}"
             raise GradientStreamError(msg)
-        usage = self._usage_increase(raw_usage)
+        usage = None if raw_usage is None else self._usage_increase(raw_usage)
         name = self._unsent_name(delta)
         if not (
             text or additional_kwargs or call_chunks or finish_reason or usage or logprobs or name
