@@ -157,6 +157,8 @@ def test_usage_to_metadata_is_total(usage: Any, model: str) -> None:
         # The reported total is kept; cache counts added to input_tokens (the
         # exclusive convention) are added to it too.
         prompt = usage.get("prompt_tokens")
+        if isinstance(prompt, float) and prompt.is_integer():
+            prompt = int(prompt)  # a whole-number float is read as that count
         prompt = prompt if type(prompt) is int else 0
         assert result["total_tokens"] - reported == result["input_tokens"] - prompt
     elif reported is None:
