@@ -46,8 +46,9 @@ ALIASES: dict[str, str] = {
 ``stop`` on the class itself.)"""
 
 _RESPONSES_ONLY = (
-    "belongs to OpenAI's Responses API; ChatGradient talks Chat Completions "
-    "(POST {base_url}/chat/completions)"
+    "belongs to OpenAI's Responses API client and is not a setting here "
+    "(ChatGradient's use_responses_api sends each conversation whole; pass "
+    "Responses fields per call or in model_kwargs)"
 )
 _OWN_CLIENT = (
     "is an openai SDK client; ChatGradient uses httpx directly: pass "
@@ -83,10 +84,7 @@ NOT_APPLICABLE: dict[str, str] = {
     "async_client": _OWN_CLIENT,
     "root_client": _OWN_CLIENT,
     "root_async_client": _OWN_CLIENT,
-    "use_responses_api": _RESPONSES_ONLY,
     "use_previous_response_id": _RESPONSES_ONLY,
-    "include": _RESPONSES_ONLY,
-    "truncation": _RESPONSES_ONLY,
     "context_management": _RESPONSES_ONLY,
 }
 """``ChatOpenAI`` constructor names refused here, with the reason."""

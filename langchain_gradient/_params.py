@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
 
     from langchain_gradient.chat_models import ChatGradient
+    from langchain_gradient.dialects import PayloadBuilder
 
 __all__ = [
     "BODY_FIELDS",
@@ -87,8 +88,9 @@ def request_body(
     *,
     stream: bool,
     kwargs: dict[str, Any],
+    build: PayloadBuilder = build_payload,
 ) -> dict[str, Any]:
-    """The JSON body of one request.
+    """The JSON body of one request (``build``: the chosen API's builder).
 
     Raises:
         GradientInvalidInputError: a client setting passed per call, ``n > 1``
@@ -118,9 +120,7 @@ def request_body(
         params["tools"] = unseal_tools(params["tools"])
     if params.get("response_format") is not None:
         params["response_format"] = _response_format(params["response_format"])
-    return build_payload(
-        messages, params, stream=stream, echo_reasoning=model.echo_reasoning_content
-    )
+    return build(messages, params, stream=stream, echo_reasoning=model.echo_reasoning_content)
 
 
 def _response_format(value: Any) -> Any:

@@ -15,7 +15,12 @@ from langchain_core.messages.ai import InputTokenDetails, UsageMetadata
 
 from langchain_gradient._values import as_int
 
-__all__ = ["cache_creation_split", "reports_cache_separately", "usage_to_metadata"]
+__all__ = [
+    "cache_creation_split",
+    "combine_llm_outputs",
+    "reports_cache_separately",
+    "usage_to_metadata",
+]
 
 
 def reports_cache_separately(
@@ -97,3 +102,37 @@ def usage_to_metadata(usage: Any, model: str = "") -> UsageMetadata | None:
 def cache_creation_split(usage: Any) -> dict[str, Any] | None:
     split = usage.get("cache_creation") if isinstance(usage, dict) else None
     return split if isinstance(split, dict) else None
+
+
+def combine_llm_outputs(llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """``generate().llm_output``: token usage summed over the calls, and the model.
+
+    Streamed calls have no ``llm_output`` (core builds their result from
+    chunks); their usage is on each message's ``usage_metadata``.
+    """
+    combined: dict[str, Any] = {}
+    for output in llm_outputs:
+        if not output:
+            continue
+        usage = output.get("token_usage")
+        if isinstance(usage, dict):
+            combined["token_usage"] = _add_counts(combined.get("token_usage", {}), usage)
+        if "model_name" not in combined and output.get("model_name"):
+            combined["model_name"] = output["model_name"]
+    return combined
+
+
+def _add_counts(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
+    """Token counts added key by key (nested detail objects too); other values kept."""
+    total = dict(left)
+    for key, value in right.items():
+        known = total.get(key)
+        if isinstance(value, bool) or value is None:
+            total.setdefault(key, value)
+        elif isinstance(value, int) and isinstance(known, int) and not isinstance(known, bool):
+            total[key] = known + value
+        elif isinstance(value, dict) and isinstance(known, dict):
+            total[key] = _add_counts(known, value)
+        elif key not in total or known is None:
+            total[key] = value
+    return total

@@ -38,6 +38,7 @@ from typing_extensions import NotRequired, Self, TypedDict
 
 from langchain_gradient._response import StreamMapper, chat_result
 from langchain_gradient.chat_models import ChatGradient
+from langchain_gradient.dialects import CHAT_COMPLETIONS, Dialect
 from langchain_gradient.errors import (
     GradientGuardrailError,
     GradientInvalidInputError,
@@ -262,16 +263,27 @@ class ChatGradientAgent(ChatGradient):
         *,
         stream: bool,
         kwargs: dict[str, Any],
+        dialect: Dialect = CHAT_COMPLETIONS,
     ) -> dict[str, Any]:
         for name in _AGENT_FIELDS:
             if kwargs.get(name) is not None:
                 kwargs[name] = _wire_value(_validate_call_value(name, kwargs[name]))
-        return super()._payload(messages, stop, stream=stream, kwargs=kwargs)
+        return super()._payload(messages, stop, stream=stream, kwargs=kwargs, dialect=dialect)
+
+    def _dialect(self, kwargs: dict[str, Any]) -> Dialect:
+        """Agents answer on Chat Completions only; asking for the Responses API raises."""
+        if kwargs.pop("use_responses_api", self.use_responses_api):
+            msg = "use_responses_api=True: agent endpoints serve Chat Completions only"
+            raise GradientInvalidInputError(msg)
+        return CHAT_COMPLETIONS
 
     def _request(
-        self, client: httpx.Client | httpx.AsyncClient, payload: Mapping[str, Any]
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        payload: Mapping[str, Any],
+        dialect: Dialect = CHAT_COMPLETIONS,
     ) -> httpx.Request:
-        request = super()._request(client, payload)
+        request = super()._request(client, payload, dialect)
         # The spec makes ``agent=true`` a required query parameter, and both
         # official SDKs send it; the docs' curl examples leave it out.
         request.url = request.url.copy_merge_params({"agent": "true"})
@@ -279,10 +291,14 @@ class ChatGradientAgent(ChatGradient):
 
     # ------------------------------------------------------- mapping hooks
 
-    def _result(self, body: Any, requested_model: str) -> ChatResult:
+    def _result(
+        self, body: Any, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
+    ) -> ChatResult:
         return agent_result(body, requested_model, self.on_guardrail)
 
-    def _stream_mapper(self, requested_model: str) -> StreamMapper:
+    def _stream_mapper(
+        self, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
+    ) -> StreamMapper:
         return AgentStreamMapper(requested_model, self.on_guardrail)
 
 

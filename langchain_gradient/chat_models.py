@@ -27,6 +27,11 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
 from typing_extensions import Self
 
 from langchain_gradient import _sse, _transport
+from langchain_gradient._api_choice import (
+    choose_dialect,
+    mark_result,
+    stream_tail,
+)
 from langchain_gradient._config import (
     API_KEY_ENV_VARS,
     MISSING_KEY_MESSAGE,
@@ -42,15 +47,13 @@ from langchain_gradient._lifecycle import PooledClientsLifecycle
 from langchain_gradient._params import check_extra_body, default_params, ls_params, request_body
 from langchain_gradient._profiles import profile_for
 from langchain_gradient._redaction import redact_params, redact_serialized, seal_tool
-from langchain_gradient._response import StreamMapper, chat_result
+from langchain_gradient._response import StreamMapper
 from langchain_gradient._settings import check_settings, invalid_input
+from langchain_gradient._usage import combine_llm_outputs
 from langchain_gradient._version import __version__
 from langchain_gradient.batches._mixin import BatchInferenceMixin
-from langchain_gradient.errors import (
-    GradientInvalidInputError,
-    GradientMissingAPIKeyError,
-    GradientStreamError,
-)
+from langchain_gradient.dialects import CHAT_COMPLETIONS, Dialect
+from langchain_gradient.errors import GradientInvalidInputError, GradientMissingAPIKeyError
 
 if TYPE_CHECKING:
     from httpx._client import UseClientDefault
@@ -66,7 +69,8 @@ DEFAULT_MODEL = "llama3.3-70b-instruct"
 
 class _Prepared(NamedTuple):
     key: tuple[Any, ...]
-    url: httpx.URL
+    urls: dict[str, httpx.URL]
+    """Endpoint per dialect path, filled on first use."""
     headers: dict[str, str]
     stream_headers: dict[str, str]
     timeout: float | httpx.Timeout | UseClientDefault
@@ -264,6 +268,13 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
     replaces it); one the request already has raises."""
     streaming: bool = False
     """Route ``invoke`` through streaming."""
+    use_responses_api: bool | None = Field(default=None, strict=True)
+    """``True``: the Responses API (``{base_url}/responses``); ``False``: Chat
+    Completions; ``None``: Responses for ``responses_api_models`` and calls with
+    Responses-only fields, else Chat Completions. Also per call."""
+    responses_api_models: tuple[str, ...] | None = None
+    """Model-id patterns (``fnmatch``) sent to the Responses API when
+    ``use_responses_api`` is ``None``; ``None``: ``RESPONSES_API_MODELS``."""
     stream_usage: bool | None = None
     """Ask for usage on streams (``stream_options.include_usage``); unset: yes
     on Gradient (``*.do-ai.run``), no elsewhere (some servers refuse it)."""
@@ -391,8 +402,20 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         *,
         stream: bool,
         kwargs: dict[str, Any],
+        dialect: Dialect = CHAT_COMPLETIONS,
     ) -> dict[str, Any]:
-        return request_body(self, messages, stop, stream=stream, kwargs=kwargs)
+        return request_body(
+            self, messages, stop, stream=stream, kwargs=kwargs, build=dialect.build_payload
+        )
+
+    def _dialect(self, kwargs: dict[str, Any]) -> Dialect:
+        """Which API answers this call (README, "Responses API"); chosen once per call."""
+        return choose_dialect(
+            kwargs.pop("use_responses_api", self.use_responses_api),
+            kwargs.get("model", self.model),
+            self.responses_api_models,
+            (kwargs, self.model_kwargs, self.extra_body, kwargs.get("extra_body")),
+        )
 
     def _prepared(self) -> _Prepared:
         """URL, headers, timeout and retry policy, built once per configuration.
@@ -411,10 +434,9 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
             return prepared
         secret = self.api_key.get_secret_value()
         headers = _transport.build_headers(secret, self.default_headers, USER_AGENT)
-        url = endpoint(self.base_url, "chat/completions")
         prepared = self._prepared_parts = _Prepared(
             key=key,
-            url=url,
+            urls={},
             headers=headers,
             stream_headers={**headers, "Accept": "text/event-stream"},
             # Unset: the client decides (a user's client its own timeout, the
@@ -425,24 +447,34 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         return prepared
 
     def _request(
-        self, client: httpx.Client | httpx.AsyncClient, payload: Mapping[str, Any]
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        payload: Mapping[str, Any],
+        dialect: Dialect = CHAT_COMPLETIONS,
     ) -> httpx.Request:
         prepared = self._prepared()
+        url = prepared.urls.get(dialect.path)
+        if url is None:
+            url = prepared.urls[dialect.path] = endpoint(self.base_url, dialect.path)
         return client.build_request(
             "POST",
-            prepared.url,
+            url,
             content=_encode(payload),
             headers=prepared.stream_headers if payload.get("stream") else prepared.headers,
             timeout=prepared.timeout,
         )
 
-    def _result(self, body: Any, requested_model: str) -> ChatResult:
-        """Map a decoded completion body to a `ChatResult` (subclasses extend it)."""
-        return chat_result(body, requested_model)
+    def _result(
+        self, body: Any, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
+    ) -> ChatResult:
+        """Map a decoded reply body to a `ChatResult` (subclasses extend it)."""
+        return dialect.result(body, requested_model)
 
-    def _stream_mapper(self, requested_model: str) -> StreamMapper:
+    def _stream_mapper(
+        self, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
+    ) -> StreamMapper:
         """The mapper for one streamed response (subclasses extend it)."""
-        return StreamMapper(requested_model)
+        return dialect.stream_mapper(requested_model)
 
     def _policy(self) -> _transport.RetryPolicy:
         return self._prepared().policy
@@ -487,21 +519,8 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         )
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
-        """``generate().llm_output``: token usage summed over the calls, and the model.
-
-        Streamed calls have no ``llm_output`` (core builds their result from
-        chunks); their usage is on each message's ``usage_metadata``.
-        """
-        combined: dict[str, Any] = {}
-        for output in llm_outputs:
-            if not output:
-                continue
-            usage = output.get("token_usage")
-            if isinstance(usage, dict):
-                combined["token_usage"] = _add_counts(combined.get("token_usage", {}), usage)
-            if "model_name" not in combined and output.get("model_name"):
-                combined["model_name"] = output["model_name"]
-        return combined
+        """``generate().llm_output``: token usage summed over the calls, and the model."""
+        return combine_llm_outputs(llm_outputs)
 
     # --------------------------------------------------- the four hooks
 
@@ -512,10 +531,11 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
+        dialect = self._dialect(kwargs)
+        payload = self._payload(messages, stop, stream=False, kwargs=kwargs, dialect=dialect)
         client = self._sync_client()
-        response = _transport.send(client, self._request(client, payload), self._policy())
-        return self._result(_decode_body(response), payload["model"])
+        response = _transport.send(client, self._request(client, payload, dialect), self._policy())
+        return mark_result(self._result(_decode_body(response), payload["model"], dialect), dialect)
 
     async def _agenerate(
         self,
@@ -524,10 +544,13 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._payload(messages, stop, stream=False, kwargs=kwargs)
+        dialect = self._dialect(kwargs)
+        payload = self._payload(messages, stop, stream=False, kwargs=kwargs, dialect=dialect)
         client = self._async_client()
-        response = await _transport.asend(client, self._request(client, payload), self._policy())
-        return self._result(_decode_body(response), payload["model"])
+        response = await _transport.asend(
+            client, self._request(client, payload, dialect), self._policy()
+        )
+        return mark_result(self._result(_decode_body(response), payload["model"], dialect), dialect)
 
     def _stream(
         self,
@@ -536,21 +559,21 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
+        dialect = self._dialect(kwargs)
+        payload = self._payload(messages, stop, stream=True, kwargs=kwargs, dialect=dialect)
         client = self._sync_client()
         response = _transport.send(
-            client, self._request(client, payload), self._policy(), stream=True
+            client, self._request(client, payload, dialect), self._policy(), stream=True
         )
         events = _sse.EventStream(response)
-        mapper = self._stream_mapper(payload["model"])
+        mapper = self._stream_mapper(payload["model"], dialect)
         for event in events:
             chunk = mapper.map(event)
             if chunk is not None:
                 if run_manager is not None:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        if (tail := _stream_tail(mapper, events.done)) is not None:
-            yield tail
+        yield stream_tail(mapper, events.done, dialect)
         mapper.close()
 
     async def _astream(
@@ -560,13 +583,14 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        payload = self._payload(messages, stop, stream=True, kwargs=kwargs)
+        dialect = self._dialect(kwargs)
+        payload = self._payload(messages, stop, stream=True, kwargs=kwargs, dialect=dialect)
         client = self._async_client()
         response = await _transport.asend(
-            client, self._request(client, payload), self._policy(), stream=True
+            client, self._request(client, payload, dialect), self._policy(), stream=True
         )
         events = _sse.AsyncEventStream(response)
-        mapper = self._stream_mapper(payload["model"])
+        mapper = self._stream_mapper(payload["model"], dialect)
         # aclosing: a caller that stops early releases the connection now, not
         # whenever the generator is garbage-collected.
         async with aclosing(events.__aiter__()) as event_iterator:
@@ -576,8 +600,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
                     if run_manager is not None:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        if (tail := _stream_tail(mapper, events.done)) is not None:
-            yield tail
+        yield stream_tail(mapper, events.done, dialect)
         mapper.close()
 
     # ------------------------------------------------------ tools, schemas
@@ -757,31 +780,3 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
 for _hook in (ChatGradient._generate, ChatGradient._agenerate):
     _hook.__dict__["__signature__"] = inspect.signature(_hook)
 del _hook
-
-
-def _add_counts(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict[str, Any]:
-    """Token counts added key by key (nested detail objects too); other values kept."""
-    total = dict(left)
-    for key, value in right.items():
-        known = total.get(key)
-        if isinstance(value, bool) or value is None:
-            total.setdefault(key, value)
-        elif isinstance(value, int) and isinstance(known, int) and not isinstance(known, bool):
-            total[key] = known + value
-        elif isinstance(value, dict) and isinstance(known, dict):
-            total[key] = _add_counts(known, value)
-        elif key not in total or known is None:
-            total[key] = value
-    return total
-
-
-def _stream_tail(mapper: StreamMapper, done: bool) -> ChatGenerationChunk | None:
-    """Check a stream ended properly; return its closing chunk, if any.
-
-    The rule: a stream is complete when ``[DONE]`` arrived, or when it ended
-    cleanly after a ``finish_reason``. Anything else lost data and raises.
-    """
-    if not done and not mapper.finished:
-        msg = "the stream ended before [DONE] and without a finish_reason; the reply is incomplete"
-        raise GradientStreamError(msg)
-    return mapper.finish()

@@ -66,6 +66,11 @@ def _normalise_ids(payload: Any) -> Any:
             return seen.setdefault(value, f"uuid-{len(seen)}")
         return value
 
+    # The Responses API's input items carry the ids as ``call_id``.
+    items = payload.get("input") if isinstance(payload, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and "call_id" in item:
+            item["call_id"] = canonical(item["call_id"])
     messages = payload.get("messages") if isinstance(payload, dict) else None
     if not isinstance(messages, list):
         return payload
@@ -90,7 +95,7 @@ def _normalise_tool_descriptions(payload: Any) -> Any:
     """
     tools = payload.get("tools") if isinstance(payload, dict) else None
     for tool in tools if isinstance(tools, list) else []:
-        function = tool.get("function") if isinstance(tool, dict) else None
+        function = tool.get("function", tool) if isinstance(tool, dict) else None  # flat: Responses
         if isinstance(function, dict) and isinstance(function.get("description"), str):
             function["description"] = inspect.cleandoc(function["description"])
     return payload

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage
 
+from langchain_gradient._api_choice import mark_result
 from langchain_gradient._config import endpoint
 from langchain_gradient.batches import _drive, _flow
 from langchain_gradient.batches._lines import provider_for, spool
 from langchain_gradient.batches._results import Outcome, ResultCollector, as_invoked
+from langchain_gradient.dialects import CHAT_COMPLETIONS
 from langchain_gradient.errors import GradientInvalidInputError
 
 if TYPE_CHECKING:
@@ -185,7 +187,9 @@ class GradientBatchJob:
             requested = self._requested_model or info.metadata.get(MODEL_KEY) or model.model
 
             def map_body(body: Any) -> AIMessage:
-                return as_invoked(model._result(body, requested), output_version)
+                # Batch lines are Chat Completions requests.
+                result = mark_result(model._result(body, requested), CHAT_COMPLETIONS)
+                return as_invoked(result, output_version)
 
             return ResultCollector(info.id, count, map_body, request_url)
 

@@ -26,7 +26,7 @@ that raises::
     for event in _sse.EventStream(response):                       # unchanged
         if (chunk := mapper.map(event)) is not None:
             yield chunk
-    tail = _stream_tail(mapper, events.done)                        # unchanged rule
+    yield _api_choice.stream_tail(mapper, events.done, dialect)     # one rule
 
 - **One vocabulary for options.** ``params`` are always in Chat Completions
   names: the face's fields, what ``bind_tools`` binds (nested function
@@ -39,19 +39,19 @@ that raises::
   Responses API ``response.completed`` or ``response.incomplete``). A typed
   Responses stream has no ``[DONE]`` line, so ``events.done`` stays false
   and ``finished`` alone decides; a stream that ends with neither raises in
-  ``_stream_tail`` as it does today.
+  ``_api_choice.stream_tail``.
 - **One outcome.** Both whole-reply mappers produce the same
   ``AIMessage`` conventions (the Responses mapper restates its reply as the
   equivalent Chat Completions body and maps that), and both streams the same
   chunks, so truncation (``finish_reason`` ``"length"``), refusals,
   ``invalid_tool_calls`` and usage behave alike on every path.
 
-Left to the face (the wiring step): the ``use_responses_api`` field and the
-per-call rule; the URL, which `ChatGradient._prepared` caches per
-configuration, per dialect path; saying which API answered in
-``response_metadata`` (neither mapper adds it, so both can be given it in
-one place); and ``_result`` / ``_stream_mapper``, the hooks agents extend,
-taking the chosen dialect.
+Wired in `ChatGradient`: ``use_responses_api`` and the per-call rule
+(`langchain_gradient._api_choice.choose_dialect`, called once per call in
+``ChatGradient._dialect``); the URL per dialect path (cached in
+``ChatGradient._prepared``); ``response_metadata["api"]`` naming the API that
+answered, on every path (`_api_choice.mark_result` / ``stream_tail``); and
+``_result`` / ``_stream_mapper`` taking the chosen dialect.
 """
 
 from __future__ import annotations

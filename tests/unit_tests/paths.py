@@ -15,11 +15,18 @@ promises must hold on each of them, so tests take a `Path` as a parameter::
 asks for a stream, as the equivalent stream events, so one reply serves every
 path. `Path.run` also checks that the request was (or was not) streamed, so a
 path cannot silently turn into another one.
+
+Both chat APIs: `BOTH_APIS` holds every path twice, once on Chat Completions
+and once with ``use_responses_api=True``. `serve` answers a ``/responses``
+request with the same reply restated as a ``response`` object or its typed
+event stream (no ``[DONE]``, as llama-server sends it), so a test
+parametrised over `BOTH_APIS` checks one outcome on every path of both APIs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +43,7 @@ from langchain_core.runnables.utils import AddableDict
 from langchain_core.tracers._streaming import _V2StreamingCallbackHandler
 
 from langchain_gradient import ChatGradient
+from tests.unit_tests import responses_replies
 from tests.unit_tests.fakes import FakeAPI, sse
 
 PROMPT = "Tell me a joke"
@@ -169,11 +177,13 @@ class Path:
         model = api.model(**{**self.model_kwargs, **model_kwargs})
         sent = len(api.requests)
         expected = self.streams if streams is None else streams
+        endpoint = "/responses" if model.use_responses_api else "/chat/completions"
         try:
             return self.call(build(model))
         finally:
-            for body in api.bodies[sent:]:
+            for request, body in zip(api.requests[sent:], api.bodies[sent:], strict=True):
                 assert bool(body.get("stream")) is expected, (self.name, body)
+                assert request.url.path.endswith(endpoint), (self.name, request.url)
 
 
 PATHS = [
@@ -195,6 +205,19 @@ PATHS = [
 
 IMPLICIT_PATHS = [path for path in PATHS if path.name not in ("stream", "astream")]
 """The paths that ``invoke`` (maybe streaming under the hood): they return a message."""
+
+RESPONSES_PATHS = [
+    dataclasses.replace(
+        path,
+        name=f"{path.name}@responses",
+        model_kwargs={**path.model_kwargs, "use_responses_api": True},
+    )
+    for path in PATHS
+]
+"""Every path, on the Responses API (``use_responses_api=True``)."""
+
+BOTH_APIS = PATHS + RESPONSES_PATHS
+"""Every path on each chat API."""
 
 
 # ----------------------------------------------------------- scripted replies
@@ -238,12 +261,63 @@ def stream_events(body: dict[str, Any], size: int = 6) -> list[Any]:
     return events
 
 
+def as_responses_reply(body: dict[str, Any]) -> responses_replies.Reply:
+    """The one-choice completion ``body`` restated as a Responses-API reply."""
+    choice = body["choices"][0]
+    message = choice["message"]
+    calls = tuple(
+        responses_replies.Call(
+            call["id"],
+            call["function"]["name"],
+            tuple(_pieces(call["function"].get("arguments") or "")),
+        )
+        for call in message.get("tool_calls") or []
+    )
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    usage = body.get("usage")
+    cut = {"length": "max_output_tokens", "content_filter": "content_filter"}
+    return responses_replies.Reply(
+        text=tuple(_pieces(message.get("content") or "")),
+        reasoning=(tuple(_pieces(reasoning)),) if reasoning else (),
+        refusal=message.get("refusal") or "",
+        calls=calls,
+        usage=None
+        if usage is None
+        else {
+            "input_tokens": usage["prompt_tokens"],
+            "output_tokens": usage["completion_tokens"],
+            "total_tokens": usage["total_tokens"],
+        },
+        incomplete=cut.get(choice["finish_reason"]),
+        model=body.get("model", "served-model"),
+        id=body.get("id", "resp_abc"),
+    )
+
+
+def _pieces(text: str, size: int = 6) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
 def serve(
     body: dict[str, Any], events: list[Any] | None = None
 ) -> Callable[[httpx.Request], httpx.Response]:
-    """Answer ``body`` as JSON, or as a stream (``events``, else derived) when asked."""
+    """Answer ``body`` as JSON, or as a stream (``events``, else derived) when asked.
+
+    A ``/responses`` request gets the same reply in that API's shapes (a
+    ``response`` object; typed events, no ``[DONE]``); ``events`` is for Chat
+    Completions only.
+    """
 
     def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/responses"):
+            assert events is None, "scripted Chat Completions events on a /responses request"
+            restated = as_responses_reply(body)
+            if json.loads(request.content).get("stream"):
+                content = sse(responses_replies.typed_events(restated), done=False)
+                return httpx.Response(
+                    200, headers={"content-type": "text/event-stream"}, content=content
+                )
+            return httpx.Response(200, json=responses_replies.whole(restated))
         if json.loads(request.content).get("stream"):
             content = sse(stream_events(body) if events is None else events)
             return httpx.Response(

@@ -132,7 +132,6 @@ def test_an_alias_given_as_none_takes_the_default() -> None:
         ("tiktoken_model_name", "gpt-4", "not tiktoken"),
         ("include_response_headers", True, "not supported"),
         ("disabled_params", {"parallel_tool_calls": None}, "not supported"),
-        ("use_responses_api", True, "Responses API"),
         ("use_previous_response_id", True, "Responses API"),
         ("client", object(), "http_client"),
         ("async_client", object(), "http_async_client"),

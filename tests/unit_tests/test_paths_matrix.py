@@ -24,10 +24,21 @@ from langchain_gradient import (
     GradientContextOverflowError,
     GradientInvalidInputError,
     GradientRefusalError,
+    GradientStreamError,
     GradientTruncatedOutputError,
 )
-from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import IMPLICIT_PATHS, PATHS, Path, StreamingHandler, serve
+from tests.unit_tests import responses_replies
+from tests.unit_tests.fakes import FakeAPI, completion, sse
+from tests.unit_tests.paths import (
+    BOTH_APIS,
+    IMPLICIT_PATHS,
+    PATHS,
+    RESPONSES_PATHS,
+    Path,
+    StreamingHandler,
+    as_responses_reply,
+    serve,
+)
 from tests.unit_tests.tool_streams import Call, reply, server_ids, stream_events
 
 METHODS = ["function_calling", "json_schema", "json_mode"]
@@ -70,7 +81,7 @@ def reply_for(method: str, arguments: str, finish_reason: str) -> dict[str, Any]
 
 @pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_cut_off_structured_output_raises_on_every_path(
     path: Path, method: str, finish_reason: str
 ) -> None:
@@ -88,7 +99,7 @@ def test_cut_off_structured_output_raises_on_every_path(
 
 @pytest.mark.parametrize("include_raw", [False, True])
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_content_filter_stop_is_also_a_model_refusal_on_every_path(
     path: Path, method: str, include_raw: bool
 ) -> None:
@@ -117,7 +128,7 @@ def test_a_content_filter_stop_is_also_a_model_refusal_on_every_path(
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_cut_off_reply_that_still_parses_is_not_returned_as_complete(
     path: Path, method: str
 ) -> None:
@@ -130,7 +141,7 @@ def test_a_cut_off_reply_that_still_parses_is_not_returned_as_complete(
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_cut_off_structured_output_with_include_raw_reports_the_error(
     path: Path, method: str
 ) -> None:
@@ -143,7 +154,7 @@ def test_cut_off_structured_output_with_include_raw_reports_the_error(
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_complete_reply_still_parses_on_every_path(path: Path, method: str) -> None:
     complete = '{"setup": "Why?", "punchline": "Because."}'
     finish = "tool_calls" if method == "function_calling" else "stop"
@@ -152,7 +163,7 @@ def test_a_complete_reply_still_parses_on_every_path(path: Path, method: str) ->
 
 
 @pytest.mark.parametrize("method", ["json_schema", "json_mode"])
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_unterminated_json_text_is_not_completed_for_the_reply(path: Path, method: str) -> None:
     # Finished normally, but the text is not JSON: core's lenient parser would
     # read it as {"setup": "Why?"}.
@@ -169,7 +180,7 @@ def refusal_reply() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_refusal_raises_the_refusal_error_on_every_path(path: Path, method: str) -> None:
     api = FakeAPI(serve(refusal_reply()))
     with pytest.raises(GradientRefusalError) as caught:
@@ -182,7 +193,7 @@ def test_a_refusal_raises_the_refusal_error_on_every_path(path: Path, method: st
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_refusal_with_include_raw_is_the_parsing_error(path: Path, method: str) -> None:
     api = FakeAPI(serve(refusal_reply()))
     outcome = path.run(structured(method, include_raw=True), api)
@@ -191,7 +202,7 @@ def test_a_refusal_with_include_raw_is_the_parsing_error(path: Path, method: str
     assert outcome["parsing_error"].refusal == REFUSAL
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_refusal_is_a_refusal_content_block_on_every_path(path: Path) -> None:
     api = FakeAPI(serve(refusal_reply()))
     message = path.run(the_model, api)
@@ -250,7 +261,7 @@ def test_each_of_n_generations_has_its_own_message_id(handler: bool) -> None:
 # ------------------------------------------------------------------ 4. message ids
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_repeated_response_ids_never_make_message_ids_collide(path: Path) -> None:
     api = FakeAPI(serve(completion("one")))  # every reply has id "chatcmpl-1"
     first = path.run(the_model, api)
@@ -322,7 +333,7 @@ def test_every_metadata_field_appears_once_on_every_path(path: Path) -> None:
 # --------------------------------------------------------- 6. errors and usage by shape
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_openai_shaped_context_overflow_is_recognised_on_every_path(path: Path) -> None:
     error = {
         "error": {
@@ -370,7 +381,7 @@ def with_tool(model: ChatGradient) -> Any:
 @pytest.mark.parametrize(
     ("arguments", "finish_reason"), [('{"a": "x', "length"), ("{bad", "tool_calls")]
 )
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_unparseable_tool_arguments_are_reported_on_every_path(
     path: Path, arguments: str, finish_reason: str
 ) -> None:
@@ -389,7 +400,7 @@ def test_unparseable_tool_arguments_are_reported_on_every_path(
     assert "not valid JSON" in invalid["error"]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_valid_streamed_tool_calls_list_no_invalid_ones(path: Path) -> None:
     api = FakeAPI(serve(bad_call_reply('{"a": "x"}', "tool_calls")))
     message = path.run(with_tool, api)
@@ -398,7 +409,7 @@ def test_valid_streamed_tool_calls_list_no_invalid_ones(path: Path) -> None:
 
 
 @pytest.mark.parametrize("schema", [Joke, Joke.model_json_schema()], ids=["pydantic", "dict"])
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_malformed_structured_arguments_raise_on_every_path(path: Path, schema: Any) -> None:
     # Finished normally, but the arguments are not JSON: core's partial parser
     # would read '{bad' as {}.
@@ -506,3 +517,41 @@ def test_the_new_errors_survive_pickling() -> None:
     copy_refused = pickle.loads(pickle.dumps(refused))  # noqa: S301 - our own bytes
     assert (str(copy_refused), copy_refused.refusal) == ("refused: no", "no")
     assert copy_refused.raw_message == AIMessage("")
+
+
+# ------------------------------------------------------------- 9. which API answered
+
+
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
+def test_the_api_that_answered_is_named_once_on_every_path(path: Path) -> None:
+    api = FakeAPI(serve(completion("Hello there", finish_reason="stop")))
+    message = path.run(the_model, api)
+    expected = "responses" if path in RESPONSES_PATHS else "chat_completions"
+    # Streamed chunks are merged by concatenating strings: named exactly once.
+    assert message.response_metadata["api"] == expected
+    assert message.text == "Hello there"
+    assert message.response_metadata["finish_reason"] == "stop"
+    assert message.usage_metadata["total_tokens"] == 12
+
+
+def cut_stream(request: httpx.Request) -> httpx.Response:
+    """A stream whose connection closes before the reply's end (no [DONE] either)."""
+    body = completion("Hello there, this is long")
+    if request.url.path.endswith("/responses"):
+        events = responses_replies.typed_events(as_responses_reply(body))[:-1]
+    else:
+        events = [
+            {**body, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": d}]}
+            for d in ({"role": "assistant"}, {"content": "Hello there"})
+        ]
+    content = sse(events, done=False)
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content)
+
+
+@pytest.mark.parametrize("path", [p for p in BOTH_APIS if p.streams], ids=str)
+def test_a_stream_cut_before_its_end_raises_on_both_apis(path: Path) -> None:
+    # The Responses stream never sends [DONE]: response.completed alone says
+    # it is complete; without it the reply is not returned as complete.
+    api = FakeAPI(cut_stream)
+    with pytest.raises(GradientStreamError, match="incomplete"):
+        path.run(the_model, api)

@@ -1,13 +1,14 @@
 """Tools and structured output on the Responses dialect, on every LangChain path.
 
-`ChatGradient` is not wired to the dialect yet (the next step); `DialectFace`
-stands in for it with the orchestration the design note in
+`DialectFace` runs the dialect alone (no transport), with the orchestration
+the design note in
 `langchain_gradient.dialects` describes: the dialect's builder, its
 whole-reply mapper or its stream mapper, and the face's existing stream
-completeness rule (`_stream_tail`). Binding goes through the same pure
+completeness rule (`stream_tail`). Binding goes through the same pure
 modules ``ChatGradient.bind_tools`` / ``with_structured_output`` use, so a
 scripted reply here meets the same parsers and the same truncation and
-refusal checks a real call will.
+refusal checks a real call will. `ChatGradient` itself runs every path on both
+APIs in ``test_paths_matrix.py`` (``BOTH_APIS``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from langchain_core.runnables import Runnable
 from langchain_core.runnables.utils import AddableDict
 from pydantic import BaseModel, Field
 
+from langchain_gradient._api_choice import stream_tail
 from langchain_gradient._structured_output import structured_output_runnable
 from langchain_gradient._tools import format_tool_choice, format_tools
-from langchain_gradient.chat_models import _stream_tail
 from langchain_gradient.dialects import RESPONSES
 from langchain_gradient.errors import GradientRefusalError, GradientTruncatedOutputError
 from tests.unit_tests.responses_replies import Call, Reply, chunk_events, typed_events, whole
@@ -79,7 +80,7 @@ class DialectFace(BaseChatModel):
         for event in events:
             if (chunk := mapper.map(event)) is not None:
                 yield chunk
-        if (tail := _stream_tail(mapper, done=self.shape == "chunks")) is not None:
+        if (tail := stream_tail(mapper, self.shape == "chunks", RESPONSES)) is not None:
             yield tail
 
     def bind_tools(

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from langchain_gradient.chat_models import _stream_tail
+from langchain_gradient._api_choice import stream_tail
+from langchain_gradient.dialects import RESPONSES
 from langchain_gradient.dialects.responses import ResponsesStreamMapper
 from langchain_gradient.errors import GradientStreamError
 from tests.unit_tests.responses_replies import (
@@ -72,14 +73,14 @@ def test_a_typed_stream_needs_no_done_line_but_its_terminal_event() -> None:
     complete = ResponsesStreamMapper("requested")
     for event in events:
         complete.map(event)
-    _stream_tail(complete, done=False)  # does not raise
+    stream_tail(complete, False, RESPONSES)  # does not raise
 
     cut = ResponsesStreamMapper("requested")
     for event in events[:-1]:  # the connection closed before response.completed
         cut.map(event)
     assert not cut.finished
     with pytest.raises(GradientStreamError, match="incomplete"):
-        _stream_tail(cut, done=False)
+        stream_tail(cut, False, RESPONSES)
 
 
 def test_the_closing_chunk_carries_finish_usage_and_metadata_once() -> None:

@@ -1,0 +1,131 @@
+"""Which chat API answers a call, and the checks every API's stream shares.
+
+`ChatGradient` calls `choose_dialect` once per call; the rest of the call
+(payload, URL, mapping, completeness) follows the `Dialect` it returns. The
+rule for ``use_responses_api``:
+
+- ``True``: the Responses API (``POST {base_url}/responses``), always;
+- ``False``: Chat Completions (``POST {base_url}/chat/completions``), always;
+- ``None`` (the default): the Responses API for a model id matching one of
+  ``responses_api_models`` (`RESPONSES_API_MODELS` unless overridden) or a
+  call carrying a field only that API accepts (`RESPONSES_ONLY_FIELDS`);
+  Chat Completions otherwise.
+
+Which API answered is in every reply's ``response_metadata["api"]``
+(``"chat_completions"`` or ``"responses"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from langchain_gradient import dialects
+from langchain_gradient._response import StreamMapper
+from langchain_gradient.errors import GradientInvalidInputError, GradientStreamError
+
+__all__ = [
+    "API_METADATA_KEY",
+    "RESPONSES_API_MODELS",
+    "RESPONSES_ONLY_FIELDS",
+    "choose_dialect",
+    "mark_result",
+    "stream_tail",
+]
+
+RESPONSES_API_MODELS: tuple[str, ...] = ("openai-*-pro", "openai-*codex*")
+"""Model ids (``fnmatch`` patterns, case-insensitive) served by the Responses
+API only: OpenAI's ``*-pro`` and ``*codex*`` models (Gradient's SDK lists
+``openai-gpt-5.2-pro`` and ``openai-gpt-5.1-codex-max`` as Responses models).
+Override per model with ``ChatGradient(responses_api_models=(...))``."""
+
+RESPONSES_ONLY_FIELDS = frozenset(
+    {"previous_response_id", "instructions", "include", "truncation", "max_output_tokens", "text"}
+)
+"""Request fields only the Responses API accepts: a call carrying one (per
+call, bound, in ``model_kwargs`` or ``extra_body``) goes there when
+``use_responses_api`` is ``None``."""
+
+API_METADATA_KEY = "api"
+"""The ``response_metadata`` key naming the API that answered."""
+
+
+def choose_dialect(
+    setting: Any,
+    model_id: Any,
+    patterns: Iterable[str] | None,
+    fields: Iterable[Mapping[str, Any] | None],
+) -> dialects.Dialect:
+    """The dialect for one call.
+
+    Args:
+        setting: ``use_responses_api`` (the call's, else the model's).
+        model_id: The model the call asks for.
+        patterns: ``responses_api_models`` (``None``: `RESPONSES_API_MODELS`).
+        fields: The request's field mappings (the call's arguments, the
+            model's ``model_kwargs`` and ``extra_body``, the call's ``extra_body``).
+
+    Raises:
+        GradientInvalidInputError: ``setting`` is not a bool or ``None``.
+    """
+    if setting is None:
+        wanted = _responses_model(model_id, patterns) or any(
+            not RESPONSES_ONLY_FIELDS.isdisjoint(mapping)
+            for mapping in fields
+            if isinstance(mapping, Mapping)
+        )
+    elif isinstance(setting, bool):
+        wanted = setting
+    else:
+        msg = f"use_responses_api must be True, False or None, got {type(setting).__name__}"
+        raise GradientInvalidInputError(msg)
+    return dialects.RESPONSES if wanted else dialects.CHAT_COMPLETIONS
+
+
+def _responses_model(model_id: Any, patterns: Iterable[str] | None) -> bool:
+    if not isinstance(model_id, str):
+        return False
+    if patterns is None:
+        patterns = RESPONSES_API_MODELS
+    lowered = model_id.lower()
+    return any(fnmatchcase(lowered, pattern.lower()) for pattern in patterns)
+
+
+def mark_result(result: ChatResult, dialect: dialects.Dialect) -> ChatResult:
+    """Name the API that answered on every generation of a whole reply."""
+    for generation in result.generations:
+        generation.message.response_metadata[API_METADATA_KEY] = dialect.name
+    return result
+
+
+def stream_tail(mapper: StreamMapper, done: bool, dialect: dialects.Dialect) -> ChatGenerationChunk:
+    """Check a stream ended properly; return its closing chunk.
+
+    The rule, for every API: a stream is complete when ``[DONE]`` arrived, or
+    when it ended cleanly after the mapper saw the reply's end (a
+    ``finish_reason``; on the Responses API, whose typed stream has no
+    ``[DONE]``, ``response.completed`` or ``response.incomplete``). Anything
+    else lost data and raises. The closing chunk names the API that answered
+    (once: chunk metadata merges by concatenating strings).
+
+    Raises:
+        GradientStreamError: the stream ended before the reply did.
+    """
+    if not done and not mapper.finished:
+        msg = (
+            "the stream ended before [DONE] and without a finish_reason; the reply is incomplete"
+            if dialect is dialects.CHAT_COMPLETIONS
+            else "the stream ended before response.completed or response.incomplete; "
+            "the reply is incomplete"
+        )
+        raise GradientStreamError(msg)
+    api = {API_METADATA_KEY: dialect.name}
+    tail = mapper.finish()
+    if tail is None:
+        return ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=api))
+    tail.message.response_metadata.update(api)
+    return tail
