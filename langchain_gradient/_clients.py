@@ -70,7 +70,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import threading
 import weakref
 from collections.abc import AsyncGenerator
@@ -256,37 +255,18 @@ async def _close_with_loop(
         await clients.aclose()
 
 
-def _start(keeper: AsyncGenerator[None, None], loop: asyncio.AbstractEventLoop) -> None:
+def _start(keeper: AsyncGenerator[None, None]) -> None:
     """Run ``keeper`` to its ``yield`` now, on the running loop's thread.
 
     Starting it is what registers it with the loop (its first-iteration hook,
-    PEP 525), so ``loop.shutdown_asyncgens()`` closes it; running it by hand
-    spares a task. It yields at once, which ends the step with ``StopIteration``.
-
-    The keeper gets a finaliser of its own (the loop's, but only while the
-    loop runs): a keeper is only collected unclosed when its thread ended
-    without closing the loop, and the loop's own finaliser would then
-    schedule an ``aclose()`` that never runs (Python 3.13 warns "coroutine
-    method 'aclose' ... was never awaited"). The hooks are the documented
-    ``sys`` ones, restored at once.
+    PEP 525); running it by hand spares a task. It yields at once, which
+    ends the step with ``StopIteration``.
     """
-    firstiter, loop_finalizer = sys.get_asyncgen_hooks()
-    loop_ref = weakref.ref(loop)
-
-    def finalize(agen: AsyncGenerator[Any, Any]) -> None:
-        owner = loop_ref()
-        if loop_finalizer is not None and owner is not None and owner.is_running():
-            loop_finalizer(agen)
-
-    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalize)
+    step = keeper.asend(None)
     try:
-        step = keeper.asend(None)
-        try:
-            step.send(None)
-        except StopIteration:
-            return
-    finally:
-        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=loop_finalizer)
+        step.send(None)
+    except StopIteration:
+        return
     msg = "the keeper of a loop's clients awaited before its first yield"  # pragma: no cover
     raise RuntimeError(msg)  # pragma: no cover
 
@@ -372,7 +352,7 @@ def _clients_of(loop: asyncio.AbstractEventLoop) -> _LoopClients:
         _drop_closed_loops(table)
         clients = _LoopClients(loop, registry.generation)
         keeper = _close_with_loop(clients, weakref.ref(table))
-        _start(keeper, loop)
+        _start(keeper)
         table[loop] = entry = _Entry(clients, keeper)
     elif entry.clients.generation != registry.generation:
         entry.clients.retire(registry.generation)

@@ -206,5 +206,16 @@ def test_loops_never_closed_are_not_kept_alive_after_their_thread_ends() -> None
             gc.collect()
         assert [ref for ref in loops if ref() is not None] == []
         assert server.wait_until_idle()
-        assert {w.category for w in caught} <= {ResourceWarning}
-        assert all("unclosed" in str(w.message) for w in caught)
+        # Python 3.13+ also reports the aclose() the loop's own asyncgen
+        # finaliser scheduled on a loop that will never run again (a known
+        # limitation, CONTRIBUTING "Where this differs"); nothing else may appear.
+        leftover = [
+            w
+            for w in caught
+            if not (
+                w.category is RuntimeWarning
+                and "'_close_with_loop' was never awaited" in str(w.message)
+            )
+        ]
+        assert {w.category for w in leftover} <= {ResourceWarning}
+        assert all("unclosed" in str(w.message) for w in leftover)
