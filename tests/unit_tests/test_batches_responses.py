@@ -25,7 +25,14 @@ from tests.unit_tests.batch_fixtures import (  # noqa: F401 - fixtures, used by 
 )
 from tests.unit_tests.batch_service import ENDPOINTS, BatchService
 from tests.unit_tests.loopback import SECRET
-from tests.unit_tests.test_batches import MODES, call, get_weather, model_for, uploaded_lines
+from tests.unit_tests.test_batches import (
+    JSON_SCHEMA_FORMAT,
+    MODES,
+    call,
+    get_weather,
+    model_for,
+    uploaded_lines,
+)
 
 RESPONSES = "/v1/responses"
 CHAT = "/v1/chat/completions"
@@ -114,10 +121,7 @@ def test_each_responses_line_body_is_exactly_what_invoke_sends(
         "max_completion_tokens": 64,
         "use_responses_api": True,
     }
-    schema = {
-        "type": "json_schema",
-        "json_schema": {"name": "A", "schema": {"type": "object", "properties": {}}},
-    }
+    schema = JSON_SCHEMA_FORMAT
     bound = ChatGradient(**settings).bind_tools([get_weather], tool_choice="get_weather")
     cases: list[tuple[Any, dict[str, Any]]] = [
         ("plain", {}),
