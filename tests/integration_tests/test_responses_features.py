@@ -1,0 +1,54 @@
+"""The Gradient-feature tests again, on the Responses API (``use_responses_api=True``).
+
+The test bodies are ``test_gradient_features.py``'s, run here with a model
+factory that sends every call to ``POST {base_url}/responses``. pytest-recording
+names a class's cassettes ``<class>.<test>``, so these are recorded next to the
+Chat Completions ones (``scripts/record-cassettes``) without touching them.
+
+Two features have no Responses counterpart: ``n`` > 1 (one reply per call) and
+log probabilities. Their tests here check that the same call is refused with a
+typed error before anything is sent.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from langchain_gradient.errors import GradientInvalidInputError
+from tests.integration_tests import test_gradient_features as features
+from tests.integration_tests._recording import recorded_chat_model
+from tests.integration_tests._shared_tests import runs_tests_of
+
+pytestmark = pytest.mark.vcr
+
+# Port 9 (discard) on loopback: nothing answers there, so a request that was
+# sent would fail with a connection error rather than the typed input error.
+_NOWHERE = "http://127.0.0.1:9/v1"
+
+
+# Their Responses-API counterparts are the two refusal tests of the class.
+_NOT_ON_RESPONSES = ("test_n_returns_two_generations", "test_logprobs_in_response_metadata")
+
+
+@runs_tests_of(features, left_out=_NOT_ON_RESPONSES)
+class TestResponsesFeatures:
+    @pytest.fixture
+    def make_model(self) -> features.ModelFactory:
+        return functools.partial(features._model, use_responses_api=True)
+
+    # ---- features the Responses API does not have: refused before sending
+
+    def test_n_above_one_is_refused_before_sending(self) -> None:
+        model = recorded_chat_model(64, n=2, base_url=_NOWHERE, use_responses_api=True)
+        with pytest.raises(GradientInvalidInputError, match=r"one reply per call; n=2"):
+            model.generate([[HumanMessage("Name a colour.")]])
+
+    def test_logprobs_are_refused_before_sending(self) -> None:
+        model = recorded_chat_model(
+            8, logprobs=True, top_logprobs=2, base_url=_NOWHERE, use_responses_api=True
+        )
+        with pytest.raises(GradientInvalidInputError, match="logprobs has no counterpart"):
+            model.invoke("Say hi.")
