@@ -25,7 +25,6 @@ from typing_extensions import Self
 
 from langchain_gradient import _sse, _transport
 from langchain_gradient._api_choice import (
-    choose_dialect,
     mark_result,
     stream_tail,
 )
@@ -36,20 +35,19 @@ from langchain_gradient._config import (
     base_url_from_env,
 )
 from langchain_gradient._config import decode_json as _decode_body
+from langchain_gradient._dialect_hooks import DialectHooks
 from langchain_gradient._drop_in import ChatOpenAINames
 from langchain_gradient._implicit_streaming import ImplicitStreamingRule
 from langchain_gradient._lifecycle import PooledClientsLifecycle
-from langchain_gradient._params import check_extra_body, default_params, ls_params, request_body
+from langchain_gradient._params import check_extra_body, default_params, ls_params
 from langchain_gradient._prepared_requests import PreparedRequests
 from langchain_gradient._profiles import profile_for
-from langchain_gradient._response import StreamMapper
 from langchain_gradient._settings import check_settings, collect_settings, invalid_input
 from langchain_gradient._token_counting import OfflineTokenCounting
 from langchain_gradient._traced_identity import RedactedIdentity
 from langchain_gradient._usage import combine_llm_outputs
 from langchain_gradient._version import __version__
 from langchain_gradient.batches._mixin import BatchInferenceMixin
-from langchain_gradient.dialects import CHAT_COMPLETIONS, Dialect
 from langchain_gradient.errors import GradientInvalidInputError, GradientMissingAPIKeyError
 
 if TYPE_CHECKING:
@@ -68,6 +66,7 @@ class ChatGradient(
     OfflineTokenCounting,
     RedactedIdentity,
     ImplicitStreamingRule,
+    DialectHooks,
     PreparedRequests,
     PooledClientsLifecycle,
     BatchInferenceMixin,
@@ -76,7 +75,8 @@ class ChatGradient(
     """DigitalOcean Gradient serverless inference chat model.
 
     Talks to Gradient's OpenAI-compatible Chat Completions API
-    (``POST {base_url}/chat/completions``) with pooled ``httpx`` clients, sync
+    (``POST {base_url}/chat/completions``; the Responses API per
+    ``use_responses_api``) with pooled ``httpx`` clients, sync
     and async, with retries, streaming, tool calling, structured output,
     reasoning and usage (prompt-cache counts included).
 
@@ -340,40 +340,6 @@ class ChatGradient(
     def _default_params(self) -> dict[str, Any]:
         """Body fields from the configuration (unset ones left out)."""
         return default_params(self)
-
-    def _payload(
-        self,
-        messages: Sequence[BaseMessage],
-        stop: list[str] | None,
-        *,
-        stream: bool,
-        kwargs: dict[str, Any],
-        dialect: Dialect = CHAT_COMPLETIONS,
-    ) -> dict[str, Any]:
-        return request_body(
-            self, messages, stop, stream=stream, kwargs=kwargs, build=dialect.build_payload
-        )
-
-    def _dialect(self, kwargs: dict[str, Any]) -> Dialect:
-        """Which API answers this call (README, "Responses API"); chosen once per call."""
-        return choose_dialect(
-            kwargs.pop("use_responses_api", self.use_responses_api),
-            kwargs.get("model", self.model),
-            self.responses_api_models,
-            (kwargs, self.model_kwargs, self.extra_body, kwargs.get("extra_body")),
-        )
-
-    def _result(
-        self, body: Any, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
-    ) -> ChatResult:
-        """Map a decoded reply body to a `ChatResult` (subclasses extend it)."""
-        return dialect.result(body, requested_model)
-
-    def _stream_mapper(
-        self, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
-    ) -> StreamMapper:
-        """The mapper for one streamed response (subclasses extend it)."""
-        return dialect.stream_mapper(requested_model)
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         """``generate().llm_output``: token usage summed over the calls, and the model."""
