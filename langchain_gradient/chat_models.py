@@ -24,10 +24,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
 from typing_extensions import Self
 
 from langchain_gradient import _sse, _transport
-from langchain_gradient._api_choice import (
-    mark_result,
-    stream_tail,
-)
+from langchain_gradient._api_choice import NamedStream, mark_result
 from langchain_gradient._config import (
     API_KEY_ENV_VARS,
     MISSING_KEY_MESSAGE,
@@ -389,15 +386,16 @@ class ChatGradient(
             client, self._request(client, payload, dialect), self._policy(), stream=True
         )
         events = _sse.EventStream(response)
-        mapper = self._stream_mapper(payload["model"], dialect)
+        stream = NamedStream(self._stream_mapper(payload["model"], dialect), dialect)
         for event in events:
-            chunk = mapper.map(event)
+            chunk = stream.map(event)
             if chunk is not None:
                 if run_manager is not None:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        yield stream_tail(mapper, events.done, dialect)
-        mapper.close()
+        if (tail := stream.tail(events.done)) is not None:
+            yield tail
+        stream.mapper.close()
 
     async def _astream(
         self,
@@ -413,18 +411,19 @@ class ChatGradient(
             client, self._request(client, payload, dialect), self._policy(), stream=True
         )
         events = _sse.AsyncEventStream(response)
-        mapper = self._stream_mapper(payload["model"], dialect)
+        stream = NamedStream(self._stream_mapper(payload["model"], dialect), dialect)
         # aclosing: a caller that stops early releases the connection now, not
         # whenever the generator is garbage-collected.
         async with aclosing(events.__aiter__()) as event_iterator:
             async for event in event_iterator:
-                chunk = mapper.map(event)
+                chunk = stream.map(event)
                 if chunk is not None:
                     if run_manager is not None:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        yield stream_tail(mapper, events.done, dialect)
-        mapper.close()
+        if (tail := stream.tail(events.done)) is not None:
+            yield tail
+        stream.mapper.close()
 
     # ------------------------------------------------------ tools, schemas
 
