@@ -13,10 +13,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from langchain_core.callbacks import (
-        AsyncCallbackManagerForLLMRun,
-        CallbackManagerForLLMRun,
-    )
     from langchain_core.language_models import BaseChatModel
 
     _ChatModel = BaseChatModel
@@ -33,33 +29,22 @@ class ImplicitStreamingRule(_ChatModel):
     if TYPE_CHECKING:  # the field of ChatGradient (annotated here for mypy only)
         n: int | None
 
-    def _many_choices(self, kwargs: Mapping[str, Any]) -> bool:
-        """Whether a call asks for more than one choice (the field, or the call's ``n``)."""
+    def _may_stream_implicitly(self, kwargs: Mapping[str, Any]) -> bool:
+        """False when a call asks for ``n > 1`` (the field or its own), unless it says ``stream``.
+
+        ``stream()`` passes ``stream=True``: it reaches `_stream`, which refuses.
+        """
         n = kwargs.get("n", self.n)
-        return isinstance(n, int) and n > 1
+        return bool(kwargs.get("stream")) or not (isinstance(n, int) and n > 1)
 
-    def _should_stream(
-        self,
-        *,
-        async_api: bool,
-        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> bool:
+    def _should_stream(self, *, async_api: bool, **kwargs: Any) -> bool:
         """Never stream implicitly when ``n > 1`` (see the module docstring)."""
-        if self._many_choices(kwargs) and not kwargs.get("stream"):
-            return False
-        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+        return self._may_stream_implicitly(kwargs) and super()._should_stream(
+            async_api=async_api, **kwargs
+        )
 
-    def _should_use_protocol_streaming(
-        self,
-        *,
-        async_api: bool,
-        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> bool:
+    def _should_use_protocol_streaming(self, *, async_api: bool, **kwargs: Any) -> bool:
         """The same rule for core's event-protocol streaming of ``invoke``."""
-        if self._many_choices(kwargs) and not kwargs.get("stream"):
-            return False
-        return super()._should_use_protocol_streaming(
-            async_api=async_api, run_manager=run_manager, **kwargs
+        return self._may_stream_implicitly(kwargs) and super()._should_use_protocol_streaming(
+            async_api=async_api, **kwargs
         )
