@@ -59,14 +59,14 @@ DEFAULT_MODEL = "llama3.3-70b-instruct"
 
 
 class ChatGradient(
-    ChatOpenAINames,
-    OfflineTokenCounting,
-    RedactedIdentity,
-    ImplicitStreamingRule,
-    DialectHooks,
-    PreparedRequests,
-    PooledClientsLifecycle,
-    BatchInferenceMixin,
+    ChatOpenAINames,  # model_name, openai_api_key, ...: ChatOpenAI's names, read-only
+    OfflineTokenCounting,  # get_num_tokens_from_messages, get_num_tokens
+    RedactedIdentity,  # what serialization, callbacks and tracers see (no credentials)
+    ImplicitStreamingRule,  # invoke never streams under the hood when n > 1
+    DialectHooks,  # _dialect, _payload, _result, _stream_mapper: the per-API steps
+    PreparedRequests,  # _request: URL, headers, timeout, retries built once per config
+    PooledClientsLifecycle,  # clients, close/aclose, with, pickling without the key
+    BatchInferenceMixin,  # submit_batch / get_batch
     BaseChatModel,
 ):
     """DigitalOcean Gradient serverless inference chat model.
