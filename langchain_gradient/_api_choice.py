@@ -12,7 +12,8 @@ rule for ``use_responses_api``:
   Chat Completions otherwise.
 
 Which API answered is in every reply's ``response_metadata["api"]``
-(``"chat_completions"`` or ``"responses"``).
+(``"chat_completions"`` or ``"responses"``); a stream names it once, on the
+chunk that ends the reply (`NamedStream`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "API_METADATA_KEY",
     "RESPONSES_API_MODELS",
     "RESPONSES_ONLY_FIELDS",
+    "NamedStream",
     "choose_dialect",
     "mark_result",
     "stream_tail",
@@ -102,6 +104,60 @@ def mark_result(result: ChatResult, dialect: dialects.Dialect) -> ChatResult:
     return result
 
 
+class NamedStream:
+    """One streamed reply's mapper, naming the API that answered on one chunk.
+
+    ``response_metadata["api"]`` rides on the chunk that ends the reply (the
+    one with the ``finish_reason``; on the Responses API, from
+    ``response.completed`` / ``response.incomplete``), which also carries the
+    response's ``model_name`` and ids. A stream that ends without one names
+    it on its closing chunk (`stream_tail`), so no stream gets a chunk of its
+    own for it unless nothing else closes it. Once: chunk metadata merges by
+    concatenating strings.
+
+    Example:
+        >>> from langchain_gradient.dialects import CHAT_COMPLETIONS
+        >>> stream = NamedStream(StreamMapper("m"), CHAT_COMPLETIONS)
+        >>> delta = {"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}
+        >>> end = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        >>> chunks = [stream.map({"choices": [c]}) for c in (delta, end)]
+        >>> [c.message.response_metadata.get("api") for c in chunks if c is not None]
+        [None, 'chat_completions']
+        >>> stream.tail(done=True) is None  # nothing left to close
+        True
+    """
+
+    __slots__ = ("_dialect", "_named", "mapper")
+
+    def __init__(self, mapper: StreamMapper, dialect: dialects.Dialect) -> None:
+        self.mapper = mapper
+        self._dialect = dialect
+        self._named = False
+
+    def map(self, event: Any) -> ChatGenerationChunk | None:
+        """`StreamMapper.map`, naming the API on the chunk that ends the reply.
+
+        Raises:
+            GradientStreamError: as `StreamMapper.map`.
+        """
+        chunk = self.mapper.map(event)
+        if chunk is not None and not self._named and self.mapper.finished:
+            chunk.message.response_metadata[API_METADATA_KEY] = self._dialect.name
+            self._named = True
+        return chunk
+
+    def tail(self, done: bool) -> ChatGenerationChunk | None:
+        """The closing chunk, if any (`stream_tail`; the API named unless a chunk was).
+
+        Raises:
+            GradientStreamError: the stream ended before the reply did.
+        """
+        if not self._named:
+            return stream_tail(self.mapper, done, self._dialect)
+        _check_complete(self.mapper, done, self._dialect)
+        return self.mapper.finish()
+
+
 def stream_tail(mapper: StreamMapper, done: bool, dialect: dialects.Dialect) -> ChatGenerationChunk:
     """Check a stream ended properly; return its closing chunk.
 
@@ -115,6 +171,16 @@ def stream_tail(mapper: StreamMapper, done: bool, dialect: dialects.Dialect) -> 
     Raises:
         GradientStreamError: the stream ended before the reply did.
     """
+    _check_complete(mapper, done, dialect)
+    api = {API_METADATA_KEY: dialect.name}
+    tail = mapper.finish()
+    if tail is None:
+        return ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=api))
+    tail.message.response_metadata.update(api)
+    return tail
+
+
+def _check_complete(mapper: StreamMapper, done: bool, dialect: dialects.Dialect) -> None:
     if not done and not mapper.finished:
         msg = (
             "the stream ended before [DONE] and without a finish_reason; the reply is incomplete"
@@ -123,9 +189,3 @@ def stream_tail(mapper: StreamMapper, done: bool, dialect: dialects.Dialect) -> 
             "the reply is incomplete"
         )
         raise GradientStreamError(msg)
-    api = {API_METADATA_KEY: dialect.name}
-    tail = mapper.finish()
-    if tail is None:
-        return ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=api))
-    tail.message.response_metadata.update(api)
-    return tail

@@ -12,8 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
+from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import ValidationError
 
+from langchain_gradient._drop_in import check_model_kwargs, translate_aliases
+from langchain_gradient._redaction import seal_tool
 from langchain_gradient._request import validate_params
 from langchain_gradient.errors import GradientInvalidInputError
 
@@ -22,6 +25,7 @@ __all__ = [
     "check_base_url",
     "check_settings",
     "check_stop",
+    "collect_settings",
     "invalid_input",
     "is_gradient",
     "settings_error",
@@ -46,6 +50,44 @@ def is_gradient(base_url: str) -> bool:
     except httpx.InvalidURL:
         return False
     return any(host == domain or host.endswith("." + domain) for domain in _GRADIENT_DOMAINS)
+
+
+def collect_settings(values: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A chat model's constructor arguments, before pydantic validates them.
+
+    ``ChatOpenAI``'s aliases are translated; a known setting given as ``None``
+    is dropped, so it takes its default (environment lookups included);
+    unknown arguments go to ``model_kwargs`` (with core's warning), whose
+    server-side tools get their credentials sealed.
+
+    Args:
+        values: The arguments as given.
+        fields: The model's ``model_fields`` (names and aliases are known settings).
+
+    Raises:
+        GradientInvalidInputError: ``model_kwargs`` is not a dict, or holds a
+            setting that has a field of its own or is refused.
+    """
+    values = translate_aliases(values)
+    names = set()
+    for name, field in fields.items():
+        names.add(name)
+        if field.alias:
+            names.add(field.alias)
+    # Config-driven code passes ``base_url=os.getenv(...)``: a known setting
+    # given as None falls back to its default (environment lookups included).
+    values = {k: v for k, v in values.items() if v is not None or k not in names}
+    if not isinstance(values.get("model_kwargs", {}), dict):
+        kind = type(values["model_kwargs"]).__name__
+        msg = f"model_kwargs must be a dict of extra request fields, got {kind}"
+        raise GradientInvalidInputError(msg)
+    values = _build_model_kwargs(values, names)
+    check_model_kwargs(values.get("model_kwargs", {}))
+    if isinstance(tools := values["model_kwargs"].get("tools"), list):
+        values["model_kwargs"]["tools"] = [
+            seal_tool(t) if isinstance(t, dict) else t for t in tools
+        ]
+    return values
 
 
 def check_settings(

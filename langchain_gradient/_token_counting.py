@@ -22,7 +22,13 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 
-__all__ = ["CALIBRATION", "Calibration", "count_message_tokens", "count_text_tokens"]
+__all__ = [
+    "CALIBRATION",
+    "Calibration",
+    "OfflineTokenCounting",
+    "count_message_tokens",
+    "count_text_tokens",
+]
 
 
 @dataclass(frozen=True)
@@ -83,3 +89,33 @@ def _tool_tokens(tools: Sequence[Any], calibration: Calibration) -> int:
 
     text = json.dumps(format_tools(list(tools)), ensure_ascii=False, separators=(",", ":"))
     return math.ceil(len(text) / calibration.chars_per_token)
+
+
+class OfflineTokenCounting:
+    """``get_num_tokens_from_messages`` / ``get_num_tokens`` of `ChatGradient`, offline."""
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[Any] | None = None,
+    ) -> int:
+        """Estimate the prompt tokens of ``messages`` (and ``tools``), offline.
+
+        No tokenizer is downloaded and nothing is sent: Gradient serves many
+        model families with different tokenizers, so this is core's
+        approximate counter with parameters fitted to the ``prompt_tokens``
+        real servers reported (README, "Token counting", gives its measured
+        error). It is what ``trim_messages(..., token_counter=model)`` uses.
+
+        Args:
+            messages: The conversation.
+            tools: Tools as accepted by `bind_tools`, counted as sent.
+
+        Returns:
+            The estimated number of prompt tokens.
+        """
+        return count_message_tokens(messages, tools)
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the tokens of a plain text, offline (see `get_num_tokens_from_messages`)."""
+        return count_text_tokens(text)

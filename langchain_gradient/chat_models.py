@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import aclosing
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from langchain_core.callbacks import (
@@ -19,44 +18,36 @@ from langchain_core.language_models import (
     LanguageModelInput,
     ModelProfile,
 )
-from langchain_core.load import dumpd
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from typing_extensions import Self
 
 from langchain_gradient import _sse, _transport
-from langchain_gradient._api_choice import (
-    choose_dialect,
-    mark_result,
-    stream_tail,
-)
+from langchain_gradient._api_choice import NamedStream, mark_result
 from langchain_gradient._config import (
     API_KEY_ENV_VARS,
     MISSING_KEY_MESSAGE,
-    USER_AGENT,
     api_key_from_env,
     base_url_from_env,
-    endpoint,
 )
 from langchain_gradient._config import decode_json as _decode_body
-from langchain_gradient._config import encode_json as _encode
-from langchain_gradient._drop_in import ChatOpenAINames, check_model_kwargs, translate_aliases
+from langchain_gradient._dialect_hooks import DialectHooks
+from langchain_gradient._drop_in import ChatOpenAINames
+from langchain_gradient._implicit_streaming import ImplicitStreamingRule
 from langchain_gradient._lifecycle import PooledClientsLifecycle
-from langchain_gradient._params import check_extra_body, default_params, ls_params, request_body
+from langchain_gradient._params import check_extra_body, default_params, ls_params
+from langchain_gradient._prepared_requests import PreparedRequests
 from langchain_gradient._profiles import profile_for
-from langchain_gradient._redaction import redact_params, redact_serialized, seal_tool
-from langchain_gradient._response import StreamMapper
-from langchain_gradient._settings import check_settings, invalid_input
+from langchain_gradient._settings import check_settings, collect_settings, invalid_input
+from langchain_gradient._token_counting import OfflineTokenCounting
+from langchain_gradient._traced_identity import RedactedIdentity
 from langchain_gradient._usage import combine_llm_outputs
 from langchain_gradient._version import __version__
 from langchain_gradient.batches._mixin import BatchInferenceMixin
-from langchain_gradient.dialects import CHAT_COMPLETIONS, Dialect
 from langchain_gradient.errors import GradientInvalidInputError, GradientMissingAPIKeyError
 
 if TYPE_CHECKING:
-    from httpx._client import UseClientDefault
     from langchain_core.runnables import Runnable
     from langchain_core.tools import BaseTool
 
@@ -67,21 +58,22 @@ __all__ = ["ChatGradient"]
 DEFAULT_MODEL = "llama3.3-70b-instruct"
 
 
-class _Prepared(NamedTuple):
-    key: tuple[Any, ...]
-    urls: dict[str, httpx.URL]
-    """Endpoint per dialect path, filled on first use."""
-    headers: dict[str, str]
-    stream_headers: dict[str, str]
-    timeout: float | httpx.Timeout | UseClientDefault
-    policy: _transport.RetryPolicy
-
-
-class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin, BaseChatModel):
+class ChatGradient(
+    ChatOpenAINames,  # model_name, openai_api_key, ...: ChatOpenAI's names, read-only
+    OfflineTokenCounting,  # get_num_tokens_from_messages, get_num_tokens
+    RedactedIdentity,  # what serialization, callbacks and tracers see (no credentials)
+    ImplicitStreamingRule,  # invoke never streams under the hood when n > 1
+    DialectHooks,  # _dialect, _payload, _result, _stream_mapper: the per-API steps
+    PreparedRequests,  # _request: URL, headers, timeout, retries built once per config
+    PooledClientsLifecycle,  # clients, close/aclose, with, pickling without the key
+    BatchInferenceMixin,  # submit_batch / get_batch
+    BaseChatModel,
+):
     """DigitalOcean Gradient serverless inference chat model.
 
     Talks to Gradient's OpenAI-compatible Chat Completions API
-    (``POST {base_url}/chat/completions``) with pooled ``httpx`` clients, sync
+    (``POST {base_url}/chat/completions``; the Responses API per
+    ``use_responses_api``) with pooled ``httpx`` clients, sync
     and async, with retries, streaming, tool calling, structured output,
     reasoning and usage (prompt-cache counts included).
 
@@ -282,7 +274,6 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
     _api_key_env: ClassVar[str] = API_KEY_ENV_VARS[0]
     """The variable a serialized key is reloaded from (subclasses override)."""
     _clients: _transport.Clients = PrivateAttr()
-    _prepared_parts: _Prepared | None = PrivateAttr(default=None)
 
     _missing_key_message: ClassVar[str] = MISSING_KEY_MESSAGE
     """What a call without a key raises with (subclasses override)."""
@@ -308,26 +299,7 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         """``None`` means "the default"; unknown kwargs go to ``model_kwargs`` (with a warning)."""
         if not isinstance(values, dict):
             return values
-        values = translate_aliases(values)
-        names = set()
-        for name, field in cls.model_fields.items():
-            names.add(name)
-            if field.alias:
-                names.add(field.alias)
-        # Config-driven code passes ``base_url=os.getenv(...)``: a known setting
-        # given as None falls back to its default (environment lookups included).
-        values = {k: v for k, v in values.items() if v is not None or k not in names}
-        if not isinstance(values.get("model_kwargs", {}), dict):
-            kind = type(values["model_kwargs"]).__name__
-            msg = f"model_kwargs must be a dict of extra request fields, got {kind}"
-            raise GradientInvalidInputError(msg)
-        values = _build_model_kwargs(values, names)
-        check_model_kwargs(values.get("model_kwargs", {}))
-        if isinstance(tools := values["model_kwargs"].get("tools"), list):
-            values["model_kwargs"]["tools"] = [
-                seal_tool(t) if isinstance(t, dict) else t for t in tools
-            ]
-        return values
+        return collect_settings(values, cls.model_fields)
 
     @model_validator(mode="after")
     def _check_gradient_setup(self) -> Self:
@@ -352,38 +324,9 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         return "chat-gradient"
 
     @classmethod
-    def is_lc_serializable(cls) -> bool:
-        """The model can be saved with ``langchain_core.load.dumpd`` (never the key)."""
-        return True
-
-    @classmethod
     def get_lc_namespace(cls) -> list[str]:
         """Where ``langchain_core.load`` finds this class."""
         return ["langchain_gradient", "chat_models"]
-
-    @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Secret fields and the environment variable each is reloaded from."""
-        return {"api_key": self._api_key_env}
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return redact_params({"base_url": self.base_url, **self._default_params})
-
-    @cached_property
-    def _serialized(self) -> dict[str, Any]:
-        # The model as callbacks and tracers receive it (core caches it too).
-        return redact_serialized(dumpd(self))
-
-    def _get_invocation_params(
-        self, stop: list[str] | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        # What callbacks and tracers record: tool credentials redacted.
-        # (_identifying_params are redacted already; only the call's own are left.)
-        params = super()._get_invocation_params(stop=stop)
-        if kwargs:
-            params.update(redact_params(kwargs))
-        return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return ls_params(self, stop, kwargs)
@@ -394,129 +337,6 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
     def _default_params(self) -> dict[str, Any]:
         """Body fields from the configuration (unset ones left out)."""
         return default_params(self)
-
-    def _payload(
-        self,
-        messages: Sequence[BaseMessage],
-        stop: list[str] | None,
-        *,
-        stream: bool,
-        kwargs: dict[str, Any],
-        dialect: Dialect = CHAT_COMPLETIONS,
-    ) -> dict[str, Any]:
-        return request_body(
-            self, messages, stop, stream=stream, kwargs=kwargs, build=dialect.build_payload
-        )
-
-    def _dialect(self, kwargs: dict[str, Any]) -> Dialect:
-        """Which API answers this call (README, "Responses API"); chosen once per call."""
-        return choose_dialect(
-            kwargs.pop("use_responses_api", self.use_responses_api),
-            kwargs.get("model", self.model),
-            self.responses_api_models,
-            (kwargs, self.model_kwargs, self.extra_body, kwargs.get("extra_body")),
-        )
-
-    def _prepared(self) -> _Prepared:
-        """URL, headers, timeout and retry policy, built once per configuration.
-
-        Rebuilt only when a setting they depend on changes, so a call does not
-        re-parse the URL or re-merge headers.
-        """
-        if self.api_key is None:
-            # Unpickled (or loaded) where the key variable is not set: fail
-            # here, not with a 401 after sending an empty bearer token.
-            raise GradientMissingAPIKeyError(self._missing_key_message)
-        extra = tuple(self.default_headers.items()) if self.default_headers else None
-        key = (self.api_key, extra, self.base_url, self.max_retries, self.timeout)
-        prepared = self._prepared_parts
-        if prepared is not None and prepared.key == key:
-            return prepared
-        secret = self.api_key.get_secret_value()
-        headers = _transport.build_headers(secret, self.default_headers, USER_AGENT)
-        prepared = self._prepared_parts = _Prepared(
-            key=key,
-            urls={},
-            headers=headers,
-            stream_headers={**headers, "Accept": "text/event-stream"},
-            # Unset: the client decides (a user's client its own timeout, the
-            # shared clients ``_transport.DEFAULT_TIMEOUT``).
-            timeout=httpx.USE_CLIENT_DEFAULT if self.timeout is None else self.timeout,
-            policy=_transport.RetryPolicy(max_retries=self.max_retries),
-        )
-        return prepared
-
-    def _request(
-        self,
-        client: httpx.Client | httpx.AsyncClient,
-        payload: Mapping[str, Any],
-        dialect: Dialect = CHAT_COMPLETIONS,
-    ) -> httpx.Request:
-        prepared = self._prepared()
-        url = prepared.urls.get(dialect.path)
-        if url is None:
-            url = prepared.urls[dialect.path] = endpoint(self.base_url, dialect.path)
-        return client.build_request(
-            "POST",
-            url,
-            content=_encode(payload),
-            headers=prepared.stream_headers if payload.get("stream") else prepared.headers,
-            timeout=prepared.timeout,
-        )
-
-    def _result(
-        self, body: Any, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
-    ) -> ChatResult:
-        """Map a decoded reply body to a `ChatResult` (subclasses extend it)."""
-        return dialect.result(body, requested_model)
-
-    def _stream_mapper(
-        self, requested_model: str, dialect: Dialect = CHAT_COMPLETIONS
-    ) -> StreamMapper:
-        """The mapper for one streamed response (subclasses extend it)."""
-        return dialect.stream_mapper(requested_model)
-
-    def _policy(self) -> _transport.RetryPolicy:
-        return self._prepared().policy
-
-    # ------------------------------------------------ which path LangChain takes
-
-    def _many_choices(self, kwargs: Mapping[str, Any]) -> bool:
-        """Whether a call asks for more than one choice (the field, or the call's ``n``)."""
-        n = kwargs.get("n", self.n)
-        return isinstance(n, int) and n > 1
-
-    def _should_stream(
-        self,
-        *,
-        async_api: bool,
-        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> bool:
-        """Never stream implicitly when ``n > 1``: a stream carries one choice.
-
-        ``invoke`` streams when ``streaming=True`` or a streaming callback
-        handler is attached (``astream_events``); with several choices it uses
-        the plain request instead, so every choice comes back. An explicit
-        ``stream()`` (``stream=True``) still reaches `_stream`, which refuses.
-        """
-        if self._many_choices(kwargs) and not kwargs.get("stream"):
-            return False
-        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
-
-    def _should_use_protocol_streaming(
-        self,
-        *,
-        async_api: bool,
-        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> bool:
-        """The same rule for core's event-protocol streaming of ``invoke``."""
-        if self._many_choices(kwargs) and not kwargs.get("stream"):
-            return False
-        return super()._should_use_protocol_streaming(
-            async_api=async_api, run_manager=run_manager, **kwargs
-        )
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
         """``generate().llm_output``: token usage summed over the calls, and the model."""
@@ -566,15 +386,16 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
             client, self._request(client, payload, dialect), self._policy(), stream=True
         )
         events = _sse.EventStream(response)
-        mapper = self._stream_mapper(payload["model"], dialect)
+        stream = NamedStream(self._stream_mapper(payload["model"], dialect), dialect)
         for event in events:
-            chunk = mapper.map(event)
+            chunk = stream.map(event)
             if chunk is not None:
                 if run_manager is not None:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
-        yield stream_tail(mapper, events.done, dialect)
-        mapper.close()
+        if (tail := stream.tail(events.done)) is not None:
+            yield tail
+        stream.mapper.close()
 
     async def _astream(
         self,
@@ -590,18 +411,19 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
             client, self._request(client, payload, dialect), self._policy(), stream=True
         )
         events = _sse.AsyncEventStream(response)
-        mapper = self._stream_mapper(payload["model"], dialect)
+        stream = NamedStream(self._stream_mapper(payload["model"], dialect), dialect)
         # aclosing: a caller that stops early releases the connection now, not
         # whenever the generator is garbage-collected.
         async with aclosing(events.__aiter__()) as event_iterator:
             async for event in event_iterator:
-                chunk = mapper.map(event)
+                chunk = stream.map(event)
                 if chunk is not None:
                     if run_manager is not None:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        yield stream_tail(mapper, events.done, dialect)
-        mapper.close()
+        if (tail := stream.tail(events.done)) is not None:
+            yield tail
+        stream.mapper.close()
 
     # ------------------------------------------------------ tools, schemas
 
@@ -731,45 +553,6 @@ class ChatGradient(ChatOpenAINames, PooledClientsLifecycle, BatchInferenceMixin,
         return structured_output_runnable(
             self, schema, method=method, include_raw=include_raw, strict=strict
         )
-
-    # -------------------------------------------------------- token counting
-
-    def get_num_tokens_from_messages(
-        self,
-        messages: list[BaseMessage],
-        tools: Sequence[Any] | None = None,
-    ) -> int:
-        """Estimate the prompt tokens of ``messages`` (and ``tools``), offline.
-
-        No tokenizer is downloaded and nothing is sent: Gradient serves many
-        model families with different tokenizers, so this is core's
-        approximate counter with parameters fitted to the ``prompt_tokens``
-        real servers reported (README, "Token counting", gives its measured
-        error). It is what ``trim_messages(..., token_counter=model)`` uses.
-
-        Args:
-            messages: The conversation.
-            tools: Tools as accepted by `bind_tools`, counted as sent.
-
-        Returns:
-            The estimated number of prompt tokens.
-        """
-        from langchain_gradient._token_counting import count_message_tokens  # noqa: PLC0415
-
-        return count_message_tokens(messages, tools)
-
-    def get_num_tokens(self, text: str) -> int:
-        """Estimate the tokens of a plain text, offline (see `get_num_tokens_from_messages`)."""
-        from langchain_gradient._token_counting import count_text_tokens  # noqa: PLC0415
-
-        return count_text_tokens(text)
-
-    # ------------------------------------------------------------- lifecycle
-    # close/aclose, context managers and key-free pickling: PooledClientsLifecycle.
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self._prepared_parts = None
 
 
 # Core reads the signature of `_generate` / `_agenerate` on every call (to decide

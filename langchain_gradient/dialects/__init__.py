@@ -22,11 +22,12 @@ that raises::
     # whole reply
     result = dialect.result(decoded_body, payload["model"])
     # stream
-    mapper = dialect.stream_mapper(payload["model"])
+    stream = _api_choice.NamedStream(dialect.stream_mapper(payload["model"]), dialect)
     for event in _sse.EventStream(response):                       # unchanged
-        if (chunk := mapper.map(event)) is not None:
+        if (chunk := stream.map(event)) is not None:
             yield chunk
-    yield _api_choice.stream_tail(mapper, events.done, dialect)     # one rule
+    if (tail := stream.tail(events.done)) is not None:             # one rule
+        yield tail
 
 - **One vocabulary for options.** ``params`` are always in Chat Completions
   names: the face's fields, what ``bind_tools`` binds (nested function
@@ -50,7 +51,7 @@ Wired in `ChatGradient`: ``use_responses_api`` and the per-call rule
 (`langchain_gradient._api_choice.choose_dialect`, called once per call in
 ``ChatGradient._dialect``); the URL per dialect path (cached in
 ``ChatGradient._prepared``); ``response_metadata["api"]`` naming the API that
-answered, on every path (`_api_choice.mark_result` / ``stream_tail``); and
+answered, on every path (`_api_choice.mark_result` / ``NamedStream``); and
 ``_result`` / ``_stream_mapper`` taking the chosen dialect.
 """
 
