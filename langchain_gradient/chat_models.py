@@ -394,6 +394,8 @@ class ChatGradient(
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
         if (tail := stream.tail(events.done)) is not None:
+            if run_manager is not None:
+                run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
         stream.mapper.close()
 
@@ -422,6 +424,8 @@ class ChatGradient(
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
         if (tail := stream.tail(events.done)) is not None:
+            if run_manager is not None:
+                await run_manager.on_llm_new_token(tail.text, chunk=tail)
             yield tail
         stream.mapper.close()
 
