@@ -168,3 +168,21 @@ def test_conversation_continues_after_reasoning(api: str) -> None:
     history += [first, HumanMessage("Now which is smaller? Give the number as your final answer.")]
     second = model.invoke(history)
     _check_reply(second, api)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_v1_content_puts_reasoning_first(api: str) -> None:
+    """With ``output_version="v1"`` the content itself is the standard blocks, streamed or not."""
+    model = _model(api, output_version="v1")
+    invoked = model.invoke(_messages())
+    streamed = _aggregate(list(model.stream(_messages())))
+    for message in (invoked, streamed):
+        blocks = [block for block in message.content if isinstance(block, dict)]
+        assert len(blocks) == len(message.content)
+        assert [block["type"] for block in blocks] == ["reasoning", "text"]
+        reasoning, answer = blocks[0]["reasoning"], blocks[1]["text"]
+        assert reasoning.strip()
+        assert answer.strip()
+        for tag in THINK_TAGS:
+            assert tag not in reasoning
+            assert tag not in answer
