@@ -27,6 +27,9 @@ _DEFAULTS = {
     "override_model": "qwen2.5-coder-1.5b-instruct-twin",
     "embedding_base_url": "http://127.0.0.1:8080/v1",
     "embedding_model": "qwen2.5-coder-1.5b-instruct-embed",
+    # Locally a reasoning *stand-in*: the same weights served with llama.cpp's
+    # QwQ template, which makes them write <think> blocks (scripts/record-cassettes).
+    "reasoning_model": "qwen2.5-coder-1.5b-instruct-think",
 }
 
 
@@ -50,6 +53,7 @@ MODEL = _SETTINGS["model"]
 OVERRIDE_MODEL = _SETTINGS["override_model"]
 EMBEDDING_BASE_URL = _SETTINGS["embedding_base_url"]
 EMBEDDING_MODEL = _SETTINGS["embedding_model"]
+REASONING_MODEL = _SETTINGS["reasoning_model"]
 # The Authorization header is filtered from cassettes and not matched, so
 # replay works with any placeholder.
 API_KEY = os.environ.get("DIGITALOCEAN_INFERENCE_KEY") or "not-a-real-key"
