@@ -1,9 +1,8 @@
 """Gradient features beyond the standard suite, replayed from cassettes.
 
 Recorded like the standard suite (``scripts/record-cassettes``). Not here:
-reasoning output (the recording model has no reasoning mode and llama-server only
-returns ``reasoning_content`` for thinking templates) and cache-creation counts
-(llama-server reports cache reads only).
+reasoning output (``test_reasoning_wire.py``, recorded from a stand-in on its own
+model entry) and cache-creation counts (llama-server reports cache reads only).
 """
 
 from __future__ import annotations
