@@ -34,7 +34,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_gradient import ChatGradient, GradientInvalidInputError
 from langchain_gradient._request import message_to_dict
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import PATHS, Path, serve
+from tests.unit_tests.paths import BOTH_APIS, Path, sent_messages, serve
 
 QUESTION = "What's the weather like where this photo was taken?"
 PHOTO = "https://example.com/paris.png"
@@ -403,7 +403,7 @@ def continuing(history: list[BaseMessage]) -> Any:
     return build
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 @pytest.mark.parametrize("recorded_by", HISTORIES)
 def test_a_conversation_from_another_provider_continues(recorded_by: str, path: Path) -> None:
     history, call_id = HISTORIES[recorded_by]()
@@ -411,7 +411,7 @@ def test_a_conversation_from_another_provider_continues(recorded_by: str, path: 
     reply = path.run(continuing(history), api)
     assert reply.text == "Rain is expected tomorrow."
     [body] = api.bodies
-    assert body["messages"] == expected_request(history, call_id)
+    assert sent_messages(body) == expected_request(history, call_id)
     wire = json.dumps(body)
     for private in (PRIVATE, SIGNATURE, ENCRYPTED, "reasoning", "thinking", "tool_use"):
         assert private not in wire
@@ -454,7 +454,7 @@ def test_a_refused_turn_goes_back_as_the_assistants_text(refused: AIMessage) -> 
     assert api.body["messages"][1] == {"role": "assistant", "content": REFUSAL}
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_our_own_v1_refusal_continues_on_every_path(path: Path) -> None:
     api = FakeAPI(serve(completion(None, refusal=REFUSAL)), serve(completion("Hello!")))
     model = api.model(output_version="v1")
@@ -463,10 +463,10 @@ def test_our_own_v1_refusal_continues_on_every_path(path: Path) -> None:
     history = [HumanMessage("Do something bad"), refused, HumanMessage("OK, then: hi")]
     reply = path.run(continuing(history), api, output_version="v1")
     assert reply.text == "Hello!"
-    assert api.body["messages"][1] == {"role": "assistant", "content": REFUSAL}
+    assert sent_messages(api.body)[1] == {"role": "assistant", "content": REFUSAL}
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
     call = wire_call("call_1")
     api = FakeAPI(
@@ -477,13 +477,13 @@ def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
     assert [block["type"] for block in turn.content] == ["reasoning", "text", "tool_call"]
     history = [HumanMessage(QUESTION), turn, ToolMessage(RESULT, tool_call_id="call_1")]
     path.run(continuing(history), api, output_version="v1")
-    assert api.body["messages"][1:] == [
+    assert sent_messages(api.body)[1:] == [
         {"role": "assistant", "content": SAID, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": RESULT},
     ]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
     call = wire_call("call_1")
     api = FakeAPI(
@@ -503,7 +503,7 @@ def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
         HumanMessage(FOLLOW_UP),
     ]
     path.run(continuing(history), api, output_version="v1")
-    assert api.body["messages"] == [
+    assert sent_messages(api.body) == [
         {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": SAID, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": RESULT},

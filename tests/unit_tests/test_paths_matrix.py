@@ -313,7 +313,7 @@ def chatty_completion() -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_every_metadata_field_appears_once_on_every_path(path: Path) -> None:
     api = FakeAPI(serve(chatty_completion(), chatty_stream()))
     message = path.run(the_model, api)
@@ -349,7 +349,7 @@ def test_openai_shaped_context_overflow_is_recognised_on_every_path(path: Path) 
     assert caught.value.error_type == "invalid_request_error"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_cache_write_tokens_are_cache_creation_on_every_path(path: Path) -> None:
     usage = {
         "prompt_tokens": 1200,
@@ -438,7 +438,7 @@ PARALLEL_CALLS = [
         "interleaved, ids on the heads",
     ],
 )
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_every_parallel_tool_call_arrives_on_every_path(path: Path, dialect: str) -> None:
     api = FakeAPI(
         serve(reply(PARALLEL_CALLS, dialect), stream_events(PARALLEL_CALLS, dialect, size=5))
