@@ -18,7 +18,7 @@ from langchain_gradient import ChatGradient, ChatGradientAgent
 from langchain_gradient._settings import is_gradient
 from langchain_gradient.errors import GradientInvalidInputError
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import BOTH_APIS, PATHS, Path, serve
+from tests.unit_tests.paths import BOTH_APIS, Path, serve
 
 SECRET = "sk-do-drop-in-test-key"
 ELSEWHERE = "http://127.0.0.1:8000/v1"
@@ -315,7 +315,7 @@ def test_which_hosts_are_gradient(base_url: str, gradient: bool) -> None:
 
 
 FIVE = ["a", "b", "c", "d", "e"]
-STREAMING_PATHS = [path for path in PATHS if path.streams]
+STREAMING_PATHS = [path for path in BOTH_APIS if path.streams]
 
 
 def test_five_stop_sequences_are_refused_for_gradient_at_construction() -> None:

@@ -34,7 +34,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_gradient import ChatGradient, GradientInvalidInputError
 from langchain_gradient._request import message_to_dict
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import BOTH_APIS, Path, sent_messages, serve
+from tests.unit_tests.paths import BOTH_APIS, RESPONSES_PATHS, Path, sent_messages, serve
 
 QUESTION = "What's the weather like where this photo was taken?"
 PHOTO = "https://example.com/paris.png"
@@ -368,9 +368,19 @@ def wire_content(content: Any) -> Any:
     return [{"type": "text", "text": block["text"]} for block in content]
 
 
-def expected_request(history: list[BaseMessage], call_id: str) -> list[dict[str, Any]]:
-    """The one request every recording of the conversation must become."""
+def expected_request(
+    history: list[BaseMessage], call_id: str, *, responses: bool = False
+) -> list[dict[str, Any]]:
+    """The one request every recording of the conversation must become.
+
+    ``responses``: as read back from a ``/responses`` body, where a tool
+    result's text is one string (``function_call_output.output``, as Gradient's
+    SDK types it) rather than parts.
+    """
     tool = next(m for m in history if isinstance(m, ToolMessage))
+    result = wire_content(tool.content)
+    if responses and isinstance(result, list):
+        result = "".join(part["text"] for part in result)
     system = [
         {"role": "system", "content": wire_content(m.content)}
         for m in history
@@ -390,7 +400,7 @@ def expected_request(history: list[BaseMessage], call_id: str) -> list[dict[str,
             "content": SAID,
             "tool_calls": [wire_call(call_id)],
         },
-        {"role": "tool", "tool_call_id": call_id, "content": wire_content(tool.content)},
+        {"role": "tool", "tool_call_id": call_id, "content": result},
         {"role": "assistant", "content": ANSWER},
         {"role": "user", "content": FOLLOW_UP},
     ]
@@ -411,7 +421,8 @@ def test_a_conversation_from_another_provider_continues(recorded_by: str, path: 
     reply = path.run(continuing(history), api)
     assert reply.text == "Rain is expected tomorrow."
     [body] = api.bodies
-    assert sent_messages(body) == expected_request(history, call_id)
+    responses = path in RESPONSES_PATHS
+    assert sent_messages(body) == expected_request(history, call_id, responses=responses)
     wire = json.dumps(body)
     for private in (PRIVATE, SIGNATURE, ENCRYPTED, "reasoning", "thinking", "tool_use"):
         assert private not in wire
