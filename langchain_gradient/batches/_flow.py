@@ -34,7 +34,6 @@ from langchain_gradient.batches._api import (
     job_page,
     result_links,
 )
-from langchain_gradient.batches._lines import ENDPOINT
 from langchain_gradient.batches.errors import (
     GradientBatchFailedError,
     GradientBatchStateError,
@@ -132,7 +131,7 @@ def submit(
         {
             "file_id": _file_id,
             "provider": provider,
-            "endpoint": ENDPOINT,
+            "endpoint": spooled.url,
             "completion_window": COMPLETION_WINDOW,
             "request_id": request_id,
             "metadata": dict(metadata),

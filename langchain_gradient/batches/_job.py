@@ -13,7 +13,7 @@ from langchain_gradient._config import endpoint
 from langchain_gradient.batches import _drive, _flow
 from langchain_gradient.batches._lines import provider_for, spool
 from langchain_gradient.batches._results import Outcome, ResultCollector, as_invoked
-from langchain_gradient.dialects import CHAT_COMPLETIONS
+from langchain_gradient.dialects import CHAT_COMPLETIONS, Dialect
 from langchain_gradient.errors import GradientInvalidInputError
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class GradientBatchJob:
         *,
         count: int | None = None,
         requested_model: str | None = None,
+        endpoint: str | None = None,
         info: JobInfo | None = None,
     ) -> None:
         """Use ``model.submit_batch`` or ``model.get_batch`` rather than this."""
@@ -66,6 +67,7 @@ class GradientBatchJob:
         self._id = job_id
         self._count = count
         self._requested_model = requested_model
+        self._endpoint = endpoint
         self.info = info
         """The job as last seen (status, ``request_counts``, metadata), or ``None``."""
 
@@ -179,18 +181,20 @@ class GradientBatchJob:
             raise GradientInvalidInputError(msg)
         model = self._model
         output_version = getattr(model, "output_version", None)
-        request_url = endpoint(model.base_url, "chat/completions")
 
         def new_collector(info: JobInfo) -> ResultCollector:
             self.info = info
             count = self._count if self._count is not None else _int(info.metadata.get(COUNT_KEY))
             requested = self._requested_model or info.metadata.get(MODEL_KEY) or model.model
+            # The service's record of the job says which API its lines went to;
+            # a handle that submitted them knows it too.
+            dialect = dialect_for(info.raw.get("endpoint") or self._endpoint)
 
             def map_body(body: Any) -> AIMessage:
-                # Batch lines are Chat Completions requests.
-                result = mark_result(model._result(body, requested), CHAT_COMPLETIONS)
+                result = mark_result(model._result(body, requested, dialect), dialect)
                 return as_invoked(result, output_version)
 
+            request_url = endpoint(model.base_url, dialect.path)
             return ResultCollector(info.id, count, map_body, request_url)
 
         return _flow.collect(
@@ -205,6 +209,19 @@ class GradientBatchJob:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
+
+
+def dialect_for(job_endpoint: Any) -> Dialect:
+    """The API whose replies a job's output lines hold, from its ``endpoint``.
+
+    ``/v1/responses`` is the Responses API; anything else (``/v1/chat/completions``,
+    or a job whose record names no endpoint) is read as Chat Completions.
+    """
+    from langchain_gradient.dialects import RESPONSES  # noqa: PLC0415 - loaded on use
+
+    if isinstance(job_endpoint, str) and job_endpoint.rstrip("/").endswith("/" + RESPONSES.path):
+        return RESPONSES
+    return CHAT_COMPLETIONS
 
 
 # ----------------------------------------------------------------- submit
@@ -244,6 +261,9 @@ def prepare_submit(
                 del kwargs["tool_choice"]
             else:
                 kwargs["tool_choice"] = choice
+    # The same choice of API as invoke (use_responses_api, the model id,
+    # Responses-only fields); the job's endpoint follows it.
+    dialect = model._dialect(kwargs)
     model_id = kwargs.get("model") or model.model
     provider = provider_for(str(model_id), batch_provider)
     metadata = dict(batch_metadata or {})
@@ -252,7 +272,7 @@ def prepare_submit(
             msg = f"batch_metadata must map strings to strings, got {key!r}: {value!r}"
             raise GradientInvalidInputError(msg)
     api = _flow.Endpoints.of(model)  # a missing key fails here, before the file is built
-    spooled = spool(model, inputs, stop=stop, kwargs=kwargs)
+    spooled = spool(model, inputs, stop=stop, kwargs=kwargs, dialect=dialect)
     metadata[COUNT_KEY] = str(spooled.count)
     metadata[MODEL_KEY] = spooled.model
     request_id = str(uuid.uuid4())
@@ -263,7 +283,12 @@ def prepare_submit(
 def submitted(model: ChatGradient, spooled: SpooledBatch, info: JobInfo) -> GradientBatchJob:
     """The handle of a job just created."""
     return GradientBatchJob(
-        model, info.id, count=spooled.count, requested_model=spooled.model, info=info
+        model,
+        info.id,
+        count=spooled.count,
+        requested_model=spooled.model,
+        endpoint=spooled.url,
+        info=info,
     )
 
 

@@ -1,11 +1,13 @@
 """The batch input file: one JSONL line per input, spooled to disk, checked before upload.
 
-Each line is ``{"custom_id", "method": "POST", "url": "/v1/chat/completions",
-"body"}`` (the OpenAI batch format Gradient takes with ``provider="openai"``),
-where ``body`` is the request ``invoke`` would send for that input, built by the
-model's own request builder. The file is written to a temporary file as it is
-built, never held in memory, and its size and line count are checked against
-the service's limits before anything is sent.
+Each line is ``{"custom_id", "method": "POST", "url", "body"}`` (the OpenAI
+batch format Gradient takes with ``provider="openai"``), where ``body`` is the
+request ``invoke`` would send for that input, built by the model's own request
+builder for the API the call goes to, and ``url`` that API's path
+(``/v1/chat/completions`` or ``/v1/responses``, the job's ``endpoint`` too).
+The file is written to a temporary file as it is built, never held in memory,
+and its size and line count are checked against the service's limits before
+anything is sent.
 
 ``custom_id`` is ``lcg-<index>-of-<count>``: the input's position and how many
 inputs the job has. That is all a handle re-attached in another process needs
@@ -30,13 +32,14 @@ from langchain_gradient.errors import GradientInvalidInputError
 
 if TYPE_CHECKING:
     from langchain_gradient.chat_models import ChatGradient
+    from langchain_gradient.dialects import Dialect
 
 __all__ = [
-    "ENDPOINT",
     "MAX_FILE_BYTES",
     "MAX_REQUESTS",
     "SpooledBatch",
     "custom_id",
+    "line_url",
     "parse_custom_id",
     "provider_for",
     "spool",
@@ -46,14 +49,19 @@ MAX_REQUESTS = 50_000
 """The service's limit on requests per batch file."""
 MAX_FILE_BYTES = 200 * 1024 * 1024
 """The service's limit on a batch file's size (200 MB)."""
-ENDPOINT = "/v1/chat/completions"
-"""The ``url`` of every line, and the job's ``endpoint``."""
 CHUNK_BYTES = 256 * 1024
 """How much of the spooled file one read hands to the upload."""
 
 _CUSTOM_ID = re.compile(r"^lcg-(\d+)-of-(\d+)$")
 _OPENAI_PREFIXES = ("gpt-", "chatgpt-", "o1", "o3", "o4", "openai-")
 _ANTHROPIC_PREFIXES = ("claude", "anthropic-")
+_TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+"""Text content parts: Chat Completions' and the Responses API's."""
+
+
+def line_url(dialect: Dialect) -> str:
+    """The ``url`` of every line of a batch sent to ``dialect``'s API (the job's ``endpoint``)."""
+    return f"/v1/{dialect.path}"
 
 
 def custom_id(index: int, count: int) -> str:
@@ -82,14 +90,14 @@ def provider_for(model: str, override: str | None) -> str:
 
     Raises:
         GradientInvalidInputError: for Anthropic models (their batches take the
-            Anthropic Message Batches line format, not the chat-completions
+            Anthropic Message Batches line format, not the OpenAI-format
             request ``invoke`` sends) and every other family.
     """
     if override is not None:
         if override != "openai":
             msg = (
                 f"batch_provider={override!r} is not supported: batches are sent as "
-                "chat-completions requests, which the batch API takes with provider 'openai'"
+                "OpenAI-format requests, which the batch API takes with provider 'openai'"
             )
             raise GradientInvalidInputError(msg)
         return override
@@ -100,7 +108,7 @@ def provider_for(model: str, override: str | None) -> str:
     if name.startswith(_ANTHROPIC_PREFIXES):
         msg = (
             f"model {model!r}: Anthropic batches use the Anthropic Message Batches line "
-            "format, not the chat-completions request invoke sends; this package submits "
+            "format, not the OpenAI-format request invoke sends; this package submits "
             "OpenAI-model batches only. Use invoke/batch for this model."
         )
         raise GradientInvalidInputError(msg)
@@ -132,14 +140,19 @@ def to_messages(value: Any, position: int) -> list[BaseMessage]:
 
 
 def check_text_only(body: Mapping[str, Any], position: int) -> None:
-    """Batch inference takes text prompts only: refuse any other content part."""
-    for turn, message in enumerate(body.get("messages") or ()):
+    """Batch inference takes text prompts only: refuse any other content part.
+
+    Reads both request shapes: Chat Completions ``messages`` and Responses
+    ``input`` items (whose text parts are ``input_text`` / ``output_text``).
+    """
+    turns = body.get("messages") or body.get("input")
+    for turn, message in enumerate(turns if isinstance(turns, list) else ()):
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, list):
             continue
         for part in content:
             kind = part.get("type") if isinstance(part, dict) else None
-            if kind != "text":
+            if kind not in _TEXT_PARTS:
                 msg = (
                     f"input {position}, message {turn}: a {kind!r} part cannot be batched; "
                     "Gradient's batch inference takes text prompts only"
@@ -156,12 +169,14 @@ class SpooledBatch:
         size: Its size in bytes.
         count: Its number of lines (= inputs).
         model: The ``model`` of the request bodies.
+        url: The ``url`` of its lines, and so the job's ``endpoint``.
     """
 
     path: str
     size: int
     count: int
     model: str
+    url: str
 
     def chunks(self) -> Iterator[bytes]:
         """The file, in reads of `CHUNK_BYTES`."""
@@ -202,10 +217,11 @@ def spool(
     *,
     stop: list[str] | None,
     kwargs: Mapping[str, Any],
+    dialect: Dialect,
     max_requests: int | None = None,
     max_bytes: int | None = None,
 ) -> SpooledBatch:
-    """Build every line with ``model``'s request builder and write the file.
+    """Build every line with ``dialect``'s request builder and write the file.
 
     Raises:
         GradientInvalidInputError: no inputs, too many, a file over the size
@@ -232,16 +248,17 @@ def spool(
     )
     size = 0
     requested_model = ""
+    url = line_url(dialect)
     try:
         with handle:
             for position, value in enumerate(inputs):
-                body = _body(model, value, position, stop, kwargs)
+                body = _body(model, value, position, stop=stop, kwargs=kwargs, dialect=dialect)
                 requested_model = body["model"]
                 line = encode_json(
                     {
                         "custom_id": custom_id(position, count),
                         "method": "POST",
-                        "url": ENDPOINT,
+                        "url": url,
                         "body": body,
                     }
                 )
@@ -258,20 +275,22 @@ def spool(
     except BaseException:
         os.unlink(handle.name)
         raise
-    return SpooledBatch(path=handle.name, size=size, count=count, model=requested_model)
+    return SpooledBatch(path=handle.name, size=size, count=count, model=requested_model, url=url)
 
 
 def _body(
     model: ChatGradient,
     value: Any,
     position: int,
+    *,
     stop: list[str] | None,
     kwargs: Mapping[str, Any],
+    dialect: Dialect,
 ) -> dict[str, Any]:
     messages = to_messages(value, position)
     try:
         # The request invoke sends (a fresh kwargs copy: _payload pops from it).
-        body = model._payload(messages, stop, stream=False, kwargs=dict(kwargs))
+        body = model._payload(messages, stop, stream=False, kwargs=dict(kwargs), dialect=dialect)
     except GradientInvalidInputError as exc:
         msg = f"input {position}: {exc}"
         raise GradientInvalidInputError(msg) from exc

@@ -34,7 +34,9 @@ class BatchInferenceMixin:
 
         Each input (a string, a list of messages or a ``PromptValue``, as
         ``invoke`` takes) becomes one line whose body is exactly the request
-        ``invoke(input, stop=stop, **kwargs)`` sends. The file is built on
+        ``invoke(input, stop=stop, **kwargs)`` sends, on the API ``invoke``
+        would use (``use_responses_api``: ``/v1/responses`` lines and job, or
+        ``/v1/chat/completions``). The file is built on
         disk and checked first, uploaded to the pre-signed URL (without the
         key), then the job is created with an idempotency key, so a retried
         create never starts a second job.
@@ -47,7 +49,7 @@ class BatchInferenceMixin:
             batch_metadata: String pairs stored on the job.
             **kwargs: Request fields, as ``invoke`` takes them: ``tools`` (any
                 form ``bind_tools`` takes), ``tool_choice``, ``response_format``,
-                ``temperature``... A binding's kwargs work as they are:
+                ``temperature``, ``use_responses_api``... A binding's kwargs work as they are:
                 ``model.submit_batch(inputs, **model.bind_tools(tools).kwargs)``.
 
         Returns:

@@ -4,6 +4,7 @@ Commands::
 
     langchain-gradient batch submit prompts.txt -m openai-gpt-4.1-mini   # prints the job id
     langchain-gradient batch submit prompts.jsonl --wait -o results.jsonl
+    langchain-gradient batch submit prompts.txt -m openai-gpt-4.1-mini --api responses
     langchain-gradient batch status <job-id>
     langchain-gradient batch results <job-id> -o results.jsonl [--timeout 3600]
     langchain-gradient batch cancel <job-id>
@@ -91,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("-s", "--system", default=None, help="a system prompt for every input")
     submit.add_argument("-t", "--temperature", type=float, default=None, help="0 to 2")
     submit.add_argument("--max-tokens", type=int, default=None, help="reply length limit")
+    submit.add_argument(
+        "--api",
+        choices=("auto", "chat", "responses"),
+        default="auto",
+        help="the API the requests go to (auto: as invoke chooses, by model id)",
+    )
     submit.add_argument(
         "--batch-provider",
         choices=("openai",),
@@ -262,6 +269,8 @@ def _run(args: argparse.Namespace, err: IO[str]) -> int:
             options["temperature"] = args.temperature
         if args.max_tokens is not None:
             options["max_tokens"] = args.max_tokens
+        if args.api != "auto":
+            options["use_responses_api"] = args.api == "responses"
     model = ChatGradient(**options)
     if args.command == "submit":
         jsonl = args.format == "jsonl" or (

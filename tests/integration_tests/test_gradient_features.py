@@ -9,6 +9,7 @@ returns ``reasoning_content`` for thinking templates) and cache-creation counts
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,8 +31,17 @@ from tests.integration_tests._recording import LOCAL, recorded_chat_model
 pytestmark = pytest.mark.vcr
 
 
+ModelFactory = Callable[..., ChatGradient]
+
+
 def _model(**overrides: Any) -> ChatGradient:
     return recorded_chat_model(64, **overrides)
+
+
+@pytest.fixture
+def make_model() -> ModelFactory:
+    """The model each test calls (``test_responses_features.py`` swaps in the Responses API)."""
+    return _model
 
 
 class City(BaseModel):
@@ -72,8 +82,8 @@ def _check_city(result: Any, kind: str) -> None:
         assert all(isinstance(value, str) and value for value in result.values())
 
 
-def test_n_returns_two_generations() -> None:
-    result = _model(n=2).generate([[HumanMessage("Name a colour.")]])
+def test_n_returns_two_generations(make_model: ModelFactory) -> None:
+    result = make_model(n=2).generate([[HumanMessage("Name a colour.")]])
     generations = result.generations[0]
     assert len(generations) == 2
     for generation in generations:
@@ -82,18 +92,18 @@ def test_n_returns_two_generations() -> None:
         assert generation.message.response_metadata["finish_reason"] in {"stop", "length"}
 
 
-def test_stop_sequence_ends_the_reply() -> None:
+def test_stop_sequence_ends_the_reply(make_model: ModelFactory) -> None:
     prompt = "Count from 1 to 10, one number per line."
-    full = _model().invoke(prompt)
+    full = make_model().invoke(prompt)
     assert "5" in full.text  # without a stop sequence the count reaches 5
-    stopped = _model().invoke(prompt, stop=["5"])
+    stopped = make_model().invoke(prompt, stop=["5"])
     assert stopped.response_metadata["finish_reason"] == "stop"
     assert "5" not in stopped.text
     assert len(stopped.text) < len(full.text)
 
 
-def test_logprobs_in_response_metadata() -> None:
-    message = _model(logprobs=True, top_logprobs=2, max_completion_tokens=8).invoke("Say hi.")
+def test_logprobs_in_response_metadata(make_model: ModelFactory) -> None:
+    message = make_model(logprobs=True, top_logprobs=2, max_completion_tokens=8).invoke("Say hi.")
     content = message.response_metadata["logprobs"]["content"]
     assert content
     assert "".join(entry["token"] for entry in content) == message.text
@@ -103,28 +113,28 @@ def test_logprobs_in_response_metadata() -> None:
 
 
 @pytest.mark.parametrize("kind", list(SCHEMAS))
-def test_json_schema_structured_output_invoke(kind: str) -> None:
-    structured = _model().with_structured_output(SCHEMAS[kind], method="json_schema")
+def test_json_schema_structured_output_invoke(make_model: ModelFactory, kind: str) -> None:
+    structured = make_model().with_structured_output(SCHEMAS[kind], method="json_schema")
     _check_city(structured.invoke(CITY_PROMPT), kind)
 
 
 @pytest.mark.parametrize("kind", list(SCHEMAS))
-def test_json_schema_structured_output_stream(kind: str) -> None:
-    structured = _model().with_structured_output(SCHEMAS[kind], method="json_schema")
+def test_json_schema_structured_output_stream(make_model: ModelFactory, kind: str) -> None:
+    structured = make_model().with_structured_output(SCHEMAS[kind], method="json_schema")
     chunks = list(structured.stream(CITY_PROMPT))
     assert len(chunks) > 1  # streamed as progressively completed objects
     _check_city(chunks[-1], kind)
 
 
-async def test_json_schema_structured_output_async() -> None:
-    structured = _model().with_structured_output(City, method="json_schema", include_raw=True)
+async def test_json_schema_structured_output_async(make_model: ModelFactory) -> None:
+    structured = make_model().with_structured_output(City, method="json_schema", include_raw=True)
     result = await structured.ainvoke(CITY_PROMPT)
     assert result["parsing_error"] is None
     _check_city(result["parsed"], "pydantic")
     assert isinstance(result["raw"], AIMessage)
     chunks = [
         chunk
-        async for chunk in _model()
+        async for chunk in make_model()
         .with_structured_output(City, method="json_schema")
         .astream(CITY_PROMPT)
     ]
@@ -148,12 +158,12 @@ def _check_single_usage_chunk(chunks: list[AIMessageChunk]) -> None:
     assert full.response_metadata["finish_reason"] in {"stop", "length"}
 
 
-def test_stream_usage_on_exactly_one_chunk() -> None:
-    _check_single_usage_chunk(list(_model().stream("Write one short sentence about rain.")))
+def test_stream_usage_on_exactly_one_chunk(make_model: ModelFactory) -> None:
+    _check_single_usage_chunk(list(make_model().stream("Write one short sentence about rain.")))
 
 
-async def test_astream_usage_on_exactly_one_chunk() -> None:
-    chunks = [chunk async for chunk in _model().astream("Write one short sentence about snow.")]
+async def test_astream_usage_on_exactly_one_chunk(make_model: ModelFactory) -> None:
+    chunks = [chunk async for chunk in make_model().astream("Write one short sentence about snow.")]
     _check_single_usage_chunk(chunks)
 
 
@@ -167,8 +177,8 @@ _PREFIX = "Reference table for the questions that follow:\n" + "\n".join(
     reason="Gradient's automatic prompt caching is best effort for open models",
     strict=False,
 )
-def test_prompt_cache_read_is_reported() -> None:
-    model = _model(max_completion_tokens=16)
+def test_prompt_cache_read_is_reported(make_model: ModelFactory) -> None:
+    model = make_model(max_completion_tokens=16)
     system = SystemMessage(_PREFIX)
     first = model.invoke([system, HumanMessage("What is the code of item 3?")])
     second = model.invoke([system, HumanMessage("What is the weight of item 4?")])
@@ -180,7 +190,7 @@ def test_prompt_cache_read_is_reported() -> None:
     assert cache_read <= second.usage_metadata["input_tokens"]
 
 
-def test_anthropic_style_history_without_images() -> None:
+def test_anthropic_style_history_without_images(make_model: ModelFactory) -> None:
     # The standard test_anthropic_inputs also downloads an image, which the
     # local recorder cannot; this replays the text, tool_use and thinking parts.
     history = [
@@ -196,14 +206,14 @@ def test_anthropic_style_history_without_images() -> None:
         ),
         ToolMessage("green", tool_call_id="toolu_1"),
     ]
-    reply = _model().invoke(history)
+    reply = make_model().invoke(history)
     assert isinstance(reply, AIMessage)
     assert reply.text
 
 
-def test_unknown_model_raises_a_typed_error() -> None:
+def test_unknown_model_raises_a_typed_error(make_model: ModelFactory) -> None:
     with pytest.raises(GradientStatusError) as caught:
-        _model(model="no-such-model-xyz").invoke("Hello")
+        make_model(model="no-such-model-xyz").invoke("Hello")
     assert isinstance(caught.value, ModelError)
     assert caught.value.status_code in {400, 404}
 
@@ -218,24 +228,28 @@ def _check_truncated_output_error(error: OutputParserException) -> None:
     assert getattr(error, "finish_reason", None) == "length"
 
 
-def test_structured_output_cut_off_by_max_tokens_raises_on_invoke() -> None:
-    structured = _model(max_completion_tokens=6).with_structured_output(City, method="json_schema")
+def test_structured_output_cut_off_by_max_tokens_raises_on_invoke(make_model: ModelFactory) -> None:
+    structured = make_model(max_completion_tokens=6).with_structured_output(
+        City, method="json_schema"
+    )
     with pytest.raises(OutputParserException) as caught:
         structured.invoke(CITY_PROMPT)
     _check_truncated_output_error(caught.value)
 
 
-def test_structured_output_cut_off_by_max_tokens_raises_on_stream() -> None:
-    structured = _model(max_completion_tokens=6).with_structured_output(City, method="json_schema")
+def test_structured_output_cut_off_by_max_tokens_raises_on_stream(make_model: ModelFactory) -> None:
+    structured = make_model(max_completion_tokens=6).with_structured_output(
+        City, method="json_schema"
+    )
     with pytest.raises(OutputParserException) as caught:
         for _ in structured.stream(CITY_PROMPT):
             pass
     _check_truncated_output_error(caught.value)
 
 
-def test_bad_parameter_gets_the_servers_400() -> None:
+def test_bad_parameter_gets_the_servers_400(make_model: ModelFactory) -> None:
     # Sent verbatim (model_kwargs), so the server, not ChatGradient, rejects it.
-    model = _model(model_kwargs={"response_format": {"type": "no-such-format"}})
+    model = make_model(model_kwargs={"response_format": {"type": "no-such-format"}})
     with pytest.raises(GradientBadRequestError) as caught:
         model.invoke("Hello")
     error = caught.value

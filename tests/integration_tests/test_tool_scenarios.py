@@ -8,6 +8,7 @@ the recording server.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,8 +42,17 @@ def get_population(city: str) -> str:
 TOOLS = [get_weather, get_population]
 
 
+ModelFactory = Callable[..., ChatGradient]
+
+
 def _model(**overrides: Any) -> ChatGradient:
     return recorded_chat_model(96, **overrides)
+
+
+@pytest.fixture
+def make_model() -> ModelFactory:
+    """The model each test calls (``test_responses_agent.py`` swaps in the Responses API)."""
+    return _model
 
 
 _THOUSANDS_SEPARATOR = re.compile(r"(?<=\d)[,. \u202f](?=\d{3}\b)")
@@ -64,14 +74,14 @@ def _check_agent_transcript(messages: list[Any], *, tool_name: str, fact: str) -
     assert fact in _THOUSANDS_SEPARATOR.sub("", final.text)
 
 
-def test_create_agent_picks_the_right_tool_of_two() -> None:
-    agent = create_agent(_model(), tools=TOOLS, system_prompt=SYSTEM_PROMPT)
+def test_create_agent_picks_the_right_tool_of_two(make_model: ModelFactory) -> None:
+    agent = create_agent(make_model(), tools=TOOLS, system_prompt=SYSTEM_PROMPT)
     state = agent.invoke({"messages": [HumanMessage("What is the weather like in Paris now?")]})
     _check_agent_transcript(state["messages"], tool_name="get_weather", fact="21")
 
 
-def test_create_agent_streamed() -> None:
-    agent = create_agent(_model(), tools=TOOLS, system_prompt=SYSTEM_PROMPT)
+def test_create_agent_streamed(make_model: ModelFactory) -> None:
+    agent = create_agent(make_model(), tools=TOOLS, system_prompt=SYSTEM_PROMPT)
     question = HumanMessage("How many people live in Paris?")
     tokens: list[AIMessageChunk] = []
     final_state: dict[str, Any] = {}

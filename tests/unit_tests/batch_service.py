@@ -101,12 +101,47 @@ def reply_body(prompt: str, model: str) -> dict[str, Any]:
     }
 
 
+def responses_reply_body(prompt: str, model: str) -> dict[str, Any]:
+    """The Responses API reply the fake model answers ``prompt`` with."""
+    return {
+        "id": f"resp_{abs(hash(prompt)) % 10**8}",
+        "object": "response",
+        "created_at": 1770000000,
+        "status": "completed",
+        "model": model,
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": f"echo: {prompt}", "annotations": []}],
+            }
+        ],
+        "usage": {"input_tokens": 7, "output_tokens": 3, "total_tokens": 10},
+    }
+
+
+ENDPOINTS = {"/v1/chat/completions": reply_body, "/v1/responses": responses_reply_body}
+"""The batch endpoints the fake takes, each with its echo reply."""
+
+
+def last_prompt(body: dict[str, Any]) -> str:
+    """The text of a request's last turn (Chat Completions or Responses shape)."""
+    turns = body["messages"] if "messages" in body else body["input"]
+    content = turns[-1]["content"]
+    if isinstance(content, list) and all(part.get("type") == "input_text" for part in content):
+        return "".join(part["text"] for part in content)
+    return content if isinstance(content, str) else json.dumps(content)
+
+
 @dataclass
 class Job:
     id: str
     file_id: str
     request_id: str | None
     metadata: dict[str, str]
+    endpoint: str = "/v1/chat/completions"
     status: str = "validating"
     polls: int = 0
     output: list[str] = field(default_factory=list)
@@ -204,7 +239,7 @@ class BatchService:
         for key in ("file_id", "provider", "completion_window"):
             if key not in body:
                 return Reply.json({"id": "bad_request", "message": f"missing {key}"}, 400)
-        if body["provider"] != "openai" or body.get("endpoint") != "/v1/chat/completions":
+        if body["provider"] != "openai" or body.get("endpoint") not in ENDPOINTS:
             return Reply.json({"id": "bad_request", "message": "bad provider/endpoint"}, 400)
         rid = body.get("request_id")
         existing = next((j for j in self.jobs.values() if rid and j.request_id == rid), None)
@@ -223,6 +258,7 @@ class BatchService:
                 file_id=body["file_id"],
                 request_id=rid,
                 metadata=body.get("metadata") or {},
+                endpoint=body["endpoint"],
                 total=len(lines),
             )
             self.jobs[existing.id] = existing
@@ -333,7 +369,7 @@ class BatchService:
             **common,
             **extra,
             "input_file_id": job.file_id,
-            "endpoint": "/v1/chat/completions",
+            "endpoint": job.endpoint,
             "metadata": job.metadata,
             "output_file_id": str(uuid.uuid4()) if done else None,
         }
@@ -348,8 +384,7 @@ class BatchService:
                 break
             entry = json.loads(raw)
             body = entry["body"]
-            prompt = body["messages"][-1]["content"]
-            prompt = prompt if isinstance(prompt, str) else json.dumps(prompt)
+            prompt = last_prompt(body)
             cid = entry["custom_id"]
             if "FAIL-LINE" in prompt:
                 job.errors.append(
@@ -371,7 +406,8 @@ class BatchService:
                     "body": {"error": {"message": f"failed with {status}", "type": "x"}},
                 }
             else:
-                answer = self.answer(body) if self.answer else reply_body(prompt, body["model"])
+                echo = ENDPOINTS[job.endpoint]
+                answer = self.answer(body) if self.answer else echo(prompt, body["model"])
                 response = {"status_code": 200, "request_id": f"req-{number}", "body": answer}
             job.output.append(
                 json.dumps(

@@ -114,6 +114,29 @@ def test_submit_jsonl_messages_and_wait(
     assert bodies[0]["messages"][0] == {"role": "system", "content": "terse"}
 
 
+@pytest.mark.parametrize(
+    "case",
+    [((), "/v1/chat/completions"), (("--api", "responses"), "/v1/responses")],
+    ids=["default", "responses"],
+)
+def test_submit_on_either_api(
+    service: BatchService,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    clock: list[float],
+    case: tuple[tuple[str, ...], str],
+) -> None:
+    flags, endpoint = case
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a\nb\n")
+    base = ["--base-url", service.base_url]
+    code, out, _ = run("submit", str(prompts), "-m", MODEL, *flags, "--wait", *base, capsys=capsys)
+    assert code == 0
+    assert [json.loads(x)["content"] for x in out.splitlines()] == ["echo: a", "echo: b"]
+    assert [json.loads(x)["url"] for x in service.uploads[0].body.splitlines()] == [endpoint] * 2
+    assert [r.json()["endpoint"] for r in service.creates()] == [endpoint]
+
+
 def test_a_timeout_exits_9_and_the_job_lives_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], clock: list[float]
 ) -> None:

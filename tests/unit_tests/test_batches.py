@@ -201,6 +201,12 @@ def _completion(**message: Any) -> dict[str, Any]:
     }
 
 
+JSON_SCHEMA_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "A", "schema": {"type": "object", "properties": {}}},
+}
+
+
 def get_weather(city: str) -> str:
     """Get the weather in a city."""
     return city
@@ -216,10 +222,7 @@ def test_each_line_body_is_exactly_what_invoke_sends(service: BatchService, mode
         "request_metadata": {"team": "eval"},
         "stop": ["END"],
     }
-    schema = {
-        "type": "json_schema",
-        "json_schema": {"name": "A", "schema": {"type": "object", "properties": {}}},
-    }
+    schema = JSON_SCHEMA_FORMAT
     bound = ChatGradient(**settings).bind_tools([get_weather], tool_choice="get_weather")
     cases: list[tuple[Any, dict[str, Any]]] = [
         ("plain", {}),

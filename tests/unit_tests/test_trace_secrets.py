@@ -3,7 +3,7 @@
 Issue 23, item 1: ``bind_tools([{"type": "mcp", "authorization": ..., "headers":
 {...}}])``. The request body must carry the credentials; callback handlers,
 core's tracer runs (what LangSmith uploads), ``astream_events``, the binding's
-``repr`` and ``dumpd`` must not, on every path.
+``repr`` and ``dumpd`` must not, on every path of both chat APIs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from langchain_gradient import ChatGradient
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import PATHS, Path, serve
+from tests.unit_tests.paths import BOTH_APIS, Path, serve
 
 AUTHORIZATION = "Bearer mcp-authorization-SECRET-1"
 HEADER = "Bearer mcp-header-SECRET-2"
@@ -136,7 +136,7 @@ def traced(build: Any, tracer: RunRecorder, handler: CallbackRecorder) -> Any:
 RAW_TOOLS = [{"type": "function", "function": {"name": "add", "parameters": {}}}, MCP]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 @pytest.mark.parametrize(
     "bind",
     [
@@ -153,7 +153,7 @@ def test_tool_credentials_are_sent_but_never_recorded(path: Path, bind: Any) -> 
     assert_recorded_without_secrets(tracer, handler)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_credentials_in_model_kwargs_and_extra_body_are_redacted(path: Path) -> None:
     api = FakeAPI(serve(completion("done")))
     tracer, handler = RunRecorder(), CallbackRecorder()
