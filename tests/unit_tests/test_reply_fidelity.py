@@ -136,7 +136,6 @@ def test_a_non_string_reasoning_field_is_not_reasoning_text() -> None:
 
 # Chat Completions only: a message's ``name``; a Responses output item has none.
 NON_STREAMING = [path for path in PATHS if not path.streams]
-STREAMING = [path for path in PATHS if path.streams]
 
 
 @pytest.mark.parametrize("path", NON_STREAMING, ids=str)
