@@ -220,6 +220,113 @@ BOTH_APIS = PATHS + RESPONSES_PATHS
 """Every path on each chat API."""
 
 
+# ------------------------------------------------------ what a request sent
+
+
+def sent_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conversation a request sent, as Chat Completions ``messages``, from either body.
+
+    A ``/responses`` body's ``input`` items are read back (independently of
+    the request builder): ``message`` items as messages (``input_text`` /
+    ``output_text`` parts as ``text`` parts, ``input_image`` parts as
+    ``image_url`` parts, other fields of a part kept), an assistant turn's
+    ``function_call`` items as its ``tool_calls``, a ``reasoning`` item as the
+    next assistant turn's ``reasoning_content``, ``function_call_output``
+    items as ``tool`` messages. An image's ``detail: "auto"`` is the API's
+    default and reads as no detail.
+    """
+    if "input" not in body:
+        messages: list[dict[str, Any]] = body["messages"]
+        return messages
+    read: list[dict[str, Any]] = []
+    reasoning: str | None = None
+    turn_open = False  # the last item read belongs to an assistant turn still open
+    for item in body["input"]:
+        kind = item.get("type", "message")
+        if kind == "reasoning":
+            reasoning = "".join(part["text"] for part in item.get("content") or [])
+            continue
+        if kind == "function_call":
+            call = {
+                "id": item["call_id"],
+                "type": "function",
+                "function": {"name": item["name"], "arguments": item["arguments"]},
+            }
+            if not turn_open:
+                read.append({"role": "assistant", "content": None})
+                turn_open = True
+            read[-1].setdefault("tool_calls", []).append(call)
+        elif kind == "function_call_output":
+            content = _chat_content(item["output"])
+            read.append({"role": "tool", "tool_call_id": item["call_id"], "content": content})
+            turn_open = False
+        else:
+            message = {"role": item["role"], "content": _chat_content(item["content"])}
+            turn_open = item["role"] == "assistant"
+            read.append(message)
+        if reasoning is not None and read[-1]["role"] == "assistant":
+            read[-1]["reasoning_content"] = reasoning
+            reasoning = None
+    return read
+
+
+def _chat_content(content: Any) -> Any:
+    if not isinstance(content, list):
+        return content
+    parts = []
+    for part in content:
+        kind = part["type"]
+        if kind in ("input_text", "output_text"):
+            parts.append({**part, "type": "text"})
+        elif kind == "input_image":
+            image = {"url": part["image_url"]}
+            if part.get("detail", "auto") != "auto":
+                image["detail"] = part["detail"]
+            extra = {k: v for k, v in part.items() if k not in ("type", "image_url", "detail")}
+            parts.append({"type": "image_url", "image_url": image, **extra})
+        else:
+            parts.append(part)
+    return parts
+
+
+def sent_response_format(body: dict[str, Any]) -> Any:
+    """The ``response_format`` a request sent (``None``: none), from either body.
+
+    The Responses API's ``text.format`` holds a ``json_schema`` format's
+    fields flat; they are read back under ``json_schema``.
+    """
+    if "input" not in body:
+        return body.get("response_format")
+    fmt = (body.get("text") or {}).get("format")
+    if fmt is None or fmt.get("type") != "json_schema":
+        return fmt
+    return {"type": "json_schema", "json_schema": {k: v for k, v in fmt.items() if k != "type"}}
+
+
+def sent_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tools a request sent, function tools nested as Chat Completions nests them."""
+    tools: list[dict[str, Any]] = body.get("tools") or []
+    if "input" not in body:
+        return tools
+    return [
+        {
+            "type": "function",
+            "function": {k: v for k, v in tool.items() if k != "type"},
+        }
+        if tool.get("type") == "function" and "name" in tool
+        else tool
+        for tool in tools
+    ]
+
+
+def sent_tool_choice(body: dict[str, Any]) -> Any:
+    """The ``tool_choice`` a request sent, a named function nested, from either body."""
+    choice = body.get("tool_choice")
+    if "input" in body and isinstance(choice, dict) and choice.get("type") == "function":
+        return {"type": "function", "function": {"name": choice["name"]}}
+    return choice
+
+
 # ----------------------------------------------------------- scripted replies
 
 
@@ -262,12 +369,20 @@ def stream_events(body: dict[str, Any], size: int = 6) -> list[Any]:
 
 
 def as_responses_reply(body: dict[str, Any]) -> responses_replies.Reply:
-    """The one-choice completion ``body`` restated as a Responses-API reply."""
+    """The one-choice completion ``body`` restated as a Responses-API reply.
+
+    What a server on that API sends for the same reply: the reasoning as one
+    ``reasoning_text`` part streamed in several deltas (llama-server's shape),
+    each tool call as its own ``function_call`` item (a call the completion
+    gives no id keeps none, and the item's own id stands in), and the usage
+    under that API's names with every detail kept (cache reads and writes,
+    reasoning tokens; a missing ``total_tokens`` stays missing).
+    """
     choice = body["choices"][0]
     message = choice["message"]
     calls = tuple(
         responses_replies.Call(
-            call["id"],
+            call.get("id"),
             call["function"]["name"],
             tuple(_pieces(call["function"].get("arguments") or "")),
         )
@@ -278,20 +393,29 @@ def as_responses_reply(body: dict[str, Any]) -> responses_replies.Reply:
     cut = {"length": "max_output_tokens", "content_filter": "content_filter"}
     return responses_replies.Reply(
         text=tuple(_pieces(message.get("content") or "")),
-        reasoning=(tuple(_pieces(reasoning)),) if reasoning else (),
+        reasoning=((tuple(_pieces(reasoning)),),) if reasoning else (),
         refusal=message.get("refusal") or "",
         calls=calls,
-        usage=None
-        if usage is None
-        else {
-            "input_tokens": usage["prompt_tokens"],
-            "output_tokens": usage["completion_tokens"],
-            "total_tokens": usage["total_tokens"],
-        },
+        usage=None if usage is None else _responses_usage(usage),
         incomplete=cut.get(choice["finish_reason"]),
         model=body.get("model", "served-model"),
         id=body.get("id", "resp_abc"),
+        created=body.get("created", 1765000000),
+        service_tier=body.get("service_tier"),
     )
+
+
+_USAGE_NAMES = {
+    "prompt_tokens": "input_tokens",
+    "completion_tokens": "output_tokens",
+    "prompt_tokens_details": "input_tokens_details",
+    "completion_tokens_details": "output_tokens_details",
+}
+
+
+def _responses_usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """A Chat Completions ``usage`` under the Responses API's names, details kept."""
+    return {_USAGE_NAMES.get(key, key): value for key, value in usage.items()}
 
 
 def _pieces(text: str, size: int = 6) -> list[str]:
@@ -304,13 +428,15 @@ def serve(
     """Answer ``body`` as JSON, or as a stream (``events``, else derived) when asked.
 
     A ``/responses`` request gets the same reply in that API's shapes (a
-    ``response`` object; typed events, no ``[DONE]``); ``events`` is for Chat
-    Completions only.
+    ``response`` object; typed events, no ``[DONE]``). ``events`` script the
+    Chat Completions stream only, for what is particular to that wire (how
+    chunks number parallel tool calls, usage repeated on every chunk); the
+    Responses API numbers calls by output item and states the usage once, so
+    a ``/responses`` request gets ``body`` restated instead.
     """
 
     def reply(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/responses"):
-            assert events is None, "scripted Chat Completions events on a /responses request"
             restated = as_responses_reply(body)
             if json.loads(request.content).get("stream"):
                 content = sse(responses_replies.typed_events(restated), done=False)

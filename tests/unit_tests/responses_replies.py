@@ -26,7 +26,8 @@ from langchain_gradient.dialects.responses import ResponsesStreamMapper, respons
 
 @dataclass(frozen=True)
 class Call:
-    call_id: str
+    call_id: str | None
+    """``None``: the item carries no ``call_id`` (its own ``id`` stands in)."""
     name: str
     pieces: tuple[str, ...]
     """The arguments text, as the deltas that stream it."""
@@ -40,8 +41,10 @@ class Call:
 class Reply:
     text: tuple[str, ...] = ()
     """The text as its deltas; no message item when empty."""
-    reasoning: tuple[tuple[str, ...], ...] = ()
-    """Reasoning items, each a list of parts (each one delta)."""
+    reasoning: tuple[tuple[str | tuple[str, ...], ...], ...] = ()
+    """Reasoning items, each a list of parts: a part is one delta (a string) or
+    several (a tuple of the deltas that stream it, as llama-server streams its
+    one ``reasoning_text`` part)."""
     reasoning_as_summary: bool = False
     """Reasoning in ``summary`` parts (OpenAI models) instead of ``content``."""
     refusal: str = ""
@@ -61,11 +64,20 @@ class Reply:
     """``incomplete_details.reason`` of a cut-off reply (``None``: completed)."""
     id: str = "resp_abc"
     model: str = "served-model"
+    created: int = 1765000000
+    service_tier: str | None = None
 
 
-def _reasoning_item(number: int, parts: tuple[str, ...], summary: bool) -> dict[str, Any]:
+def _deltas(part: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The deltas that stream one reasoning part."""
+    return (part,) if isinstance(part, str) else part
+
+
+def _reasoning_item(
+    number: int, parts: tuple[str | tuple[str, ...], ...], summary: bool
+) -> dict[str, Any]:
     kind = "summary_text" if summary else "reasoning_text"
-    texts = [{"type": kind, "text": part} for part in parts]
+    texts = [{"type": kind, "text": "".join(_deltas(part))} for part in parts]
     item: dict[str, Any] = {"type": "reasoning", "id": f"rs_{number}"}
     if summary:
         item.update(summary=texts)
@@ -95,17 +107,13 @@ def output_items(reply: Reply) -> list[dict[str, Any]]:
                 "content": content,
             }
         )
-    items += [
-        {
-            "type": "function_call",
-            "id": f"fc_{n}",
-            "call_id": call.call_id,
-            "name": call.name,
-            "arguments": call.arguments,
-            "status": "completed",
-        }
-        for n, call in enumerate(reply.calls)
-    ]
+    for n, call in enumerate(reply.calls):
+        item = {"type": "function_call", "id": f"fc_{n}", "call_id": call.call_id}
+        if call.call_id is None:
+            del item["call_id"]
+        items.append(
+            {**item, "name": call.name, "arguments": call.arguments, "status": "completed"}
+        )
     return items
 
 
@@ -114,12 +122,14 @@ def whole(reply: Reply, *, status: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": reply.id,
         "object": "response",
-        "created_at": 1765000000,
+        "created_at": reply.created,
         "status": status or ("incomplete" if reply.incomplete else "completed"),
         "model": reply.model,
         "output": output_items(reply),
         "usage": reply.usage,
     }
+    if reply.service_tier is not None:
+        body["service_tier"] = reply.service_tier
     if reply.incomplete:
         body["incomplete_details"] = {"reason": reply.incomplete}
     return body
@@ -193,11 +203,14 @@ def _item_events(
         summary = reply.reasoning_as_summary
         prefix = "response.reasoning_summary_text" if summary else "response.reasoning_text"
         index_key = "summary_index" if summary else "content_index"
-        for part_index, text in enumerate(parts):
+        for part_index, part in enumerate(parts):
             at = {**where, index_key: part_index}
             if deltas:
-                events.append({"type": f"{prefix}.delta", **at, "delta": text})
+                events += [
+                    {"type": f"{prefix}.delta", **at, "delta": piece} for piece in _deltas(part)
+                ]
             if done_events or not deltas:
+                text = "".join(_deltas(part))
                 events.append({"type": f"{prefix}.done", **at, "text": text})
     if done_events:
         events.append({"type": "response.output_item.done", "output_index": index, "item": item})
@@ -248,7 +261,7 @@ def chunk_events(reply: Reply) -> list[dict[str, Any]]:
         return {
             "id": reply.id,
             "object": "response.chunk",
-            "created": 1765000000,
+            "created": reply.created,
             "model": reply.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
         }
@@ -257,8 +270,11 @@ def chunk_events(reply: Reply) -> list[dict[str, Any]]:
     separator = ""
     for parts in reply.reasoning:
         for part in parts:
-            if part:
-                events.append(chunk({"reasoning_content": separator + part}))
+            pieces = [piece for piece in _deltas(part) if piece]
+            for piece in pieces:
+                events.append(chunk({"reasoning_content": separator + piece}))
+                separator = ""
+            if pieces:
                 separator = "\n\n"
     events += [chunk({"content": piece}) for piece in reply.text]
     if reply.refusal:

@@ -18,7 +18,7 @@ from langchain_gradient import ChatGradient, ChatGradientAgent
 from langchain_gradient._settings import is_gradient
 from langchain_gradient.errors import GradientInvalidInputError
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import PATHS, Path, serve
+from tests.unit_tests.paths import BOTH_APIS, Path, serve
 
 SECRET = "sk-do-drop-in-test-key"
 ELSEWHERE = "http://127.0.0.1:8000/v1"
@@ -175,7 +175,7 @@ def test_a_field_inside_model_kwargs_becomes_the_setting_not_a_body_field() -> N
     ],
     ids=lambda setting: next(iter(setting)),
 )
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_client_setting_passed_per_call_is_refused_before_sending(
     path: Path, setting: dict[str, Any]
 ) -> None:
@@ -198,7 +198,7 @@ def test_a_body_field_chatopenai_passes_through_still_reaches_the_body() -> None
 # ------------------------------------------------------------ 2. extra_body
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_extra_body_from_the_model_is_merged_into_the_body(path: Path) -> None:
     api = FakeAPI(serve(completion("hi")))
     message = path.run(the_model, api, extra_body={"top_k": 40, "guided": {"a": 1}})
@@ -209,7 +209,7 @@ def test_extra_body_from_the_model_is_merged_into_the_body(path: Path) -> None:
         assert "extra_body" not in body
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_extra_body_of_a_call_replaces_the_models(path: Path) -> None:
     api = FakeAPI(serve(completion("hi")))
     path.run(bound(extra_body={"top_k": 5}), api, extra_body={"min_p": 0.1})
@@ -231,7 +231,7 @@ def test_extra_body_of_a_call_replaces_the_models(path: Path) -> None:
         ({}, {"stream_options": {"include_usage": False}}, "stream_options"),
     ],
 )
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_an_extra_body_key_the_request_already_has_is_an_error(
     path: Path, model_settings: dict[str, Any], extra_body: dict[str, Any], clash: str
 ) -> None:
@@ -315,7 +315,7 @@ def test_which_hosts_are_gradient(base_url: str, gradient: bool) -> None:
 
 
 FIVE = ["a", "b", "c", "d", "e"]
-STREAMING_PATHS = [path for path in PATHS if path.streams]
+STREAMING_PATHS = [path for path in BOTH_APIS if path.streams]
 
 
 def test_five_stop_sequences_are_refused_for_gradient_at_construction() -> None:
@@ -325,7 +325,7 @@ def test_five_stop_sequences_are_refused_for_gradient_at_construction() -> None:
         ChatGradientAgent(api_key=SECRET, base_url="https://a.agents.do-ai.run", stop=FIVE)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_five_stop_sequences_are_refused_per_call_on_gradient(path: Path) -> None:
     api = FakeAPI(serve(completion()))
     with pytest.raises(GradientInvalidInputError, match="at most 4 sequences on Gradient"):
@@ -333,7 +333,7 @@ def test_five_stop_sequences_are_refused_per_call_on_gradient(path: Path) -> Non
     assert api.requests == []
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_other_servers_get_every_stop_sequence(path: Path) -> None:
     api = FakeAPI(serve(completion()))
     path.run(the_model, api, base_url=ELSEWHERE, stop=FIVE)

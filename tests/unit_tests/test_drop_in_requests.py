@@ -19,7 +19,14 @@ from typing_extensions import TypedDict
 
 from langchain_gradient import ChatGradient, GradientInvalidInputError
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import PATHS, Path, serve
+from tests.unit_tests.paths import (
+    BOTH_APIS,
+    Path,
+    sent_messages,
+    sent_response_format,
+    sent_tools,
+    serve,
+)
 
 BREAKPOINT = {"mode": "explicit"}
 PHOTO = "https://example.com/photo.png"
@@ -75,14 +82,14 @@ def _without_titles(value: Any) -> Any:
 # ------------------------------------------------------- response_format
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_bind_tools_response_format_is_sent_as_a_json_schema_on_every_path(path: Path) -> None:
     api = FakeAPI(serve(completion(SANDWICH)))
     reply = path.run(lambda m: m.bind_tools([Username], response_format=Sandwich), api)
     body = api.body
-    assert _without_titles(body["response_format"]) == SANDWICH_FORMAT
+    assert _without_titles(sent_response_format(body)) == SANDWICH_FORMAT
     # ChatOpenAI's rule: tools beside a response format default to strict.
-    assert body["tools"][0]["function"]["strict"] is True
+    assert sent_tools(body)[0]["function"]["strict"] is True
     assert json.loads(reply.text) == {"bread": "rye", "filling": "cheese"}
     # Not mirrored (README "Coming from ChatOpenAI"): no SDK-parsed object.
     assert "parsed" not in reply.additional_kwargs
@@ -159,7 +166,7 @@ def conversation(history: list[BaseMessage]) -> Any:
     return build
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_prompt_cache_breakpoints_are_sent_on_every_path(path: Path) -> None:
     history: list[BaseMessage] = [
         HumanMessage(
@@ -187,7 +194,7 @@ def test_prompt_cache_breakpoints_are_sent_on_every_path(path: Path) -> None:
     ]
     api = FakeAPI(serve(completion("ok")))
     path.run(conversation(history), api)
-    user, assistant, tool = api.body["messages"]
+    user, assistant, tool = sent_messages(api.body)
     image = {
         "type": "image_url",
         "image_url": {"url": PHOTO},
@@ -224,7 +231,7 @@ def test_a_blocks_own_breakpoint_wins_over_the_one_in_extras() -> None:
 # -------------------------------------------------------- empty content
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_empty_list_content_is_sent_as_an_empty_string_on_every_path(path: Path) -> None:
     history: list[BaseMessage] = [
         HumanMessage([]),
@@ -233,7 +240,7 @@ def test_empty_list_content_is_sent_as_an_empty_string_on_every_path(path: Path)
     ]
     api = FakeAPI(serve(completion("ok")))
     path.run(conversation(history), api)
-    user, _, tool = api.body["messages"]
+    user, _, tool = sent_messages(api.body)
     assert user == {"role": "user", "content": ""}
     assert tool == {"role": "tool", "tool_call_id": "call_1", "content": ""}
 

@@ -34,7 +34,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from langchain_gradient import ChatGradient, GradientInvalidInputError
 from langchain_gradient._request import message_to_dict
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import PATHS, Path, serve
+from tests.unit_tests.paths import BOTH_APIS, RESPONSES_PATHS, Path, sent_messages, serve
 
 QUESTION = "What's the weather like where this photo was taken?"
 PHOTO = "https://example.com/paris.png"
@@ -368,9 +368,19 @@ def wire_content(content: Any) -> Any:
     return [{"type": "text", "text": block["text"]} for block in content]
 
 
-def expected_request(history: list[BaseMessage], call_id: str) -> list[dict[str, Any]]:
-    """The one request every recording of the conversation must become."""
+def expected_request(
+    history: list[BaseMessage], call_id: str, *, responses: bool = False
+) -> list[dict[str, Any]]:
+    """The one request every recording of the conversation must become.
+
+    ``responses``: as read back from a ``/responses`` body, where a tool
+    result's text is one string (``function_call_output.output``, as Gradient's
+    SDK types it) rather than parts.
+    """
     tool = next(m for m in history if isinstance(m, ToolMessage))
+    result = wire_content(tool.content)
+    if responses and isinstance(result, list):
+        result = "".join(part["text"] for part in result)
     system = [
         {"role": "system", "content": wire_content(m.content)}
         for m in history
@@ -390,7 +400,7 @@ def expected_request(history: list[BaseMessage], call_id: str) -> list[dict[str,
             "content": SAID,
             "tool_calls": [wire_call(call_id)],
         },
-        {"role": "tool", "tool_call_id": call_id, "content": wire_content(tool.content)},
+        {"role": "tool", "tool_call_id": call_id, "content": result},
         {"role": "assistant", "content": ANSWER},
         {"role": "user", "content": FOLLOW_UP},
     ]
@@ -403,7 +413,7 @@ def continuing(history: list[BaseMessage]) -> Any:
     return build
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 @pytest.mark.parametrize("recorded_by", HISTORIES)
 def test_a_conversation_from_another_provider_continues(recorded_by: str, path: Path) -> None:
     history, call_id = HISTORIES[recorded_by]()
@@ -411,7 +421,8 @@ def test_a_conversation_from_another_provider_continues(recorded_by: str, path: 
     reply = path.run(continuing(history), api)
     assert reply.text == "Rain is expected tomorrow."
     [body] = api.bodies
-    assert body["messages"] == expected_request(history, call_id)
+    responses = path in RESPONSES_PATHS
+    assert sent_messages(body) == expected_request(history, call_id, responses=responses)
     wire = json.dumps(body)
     for private in (PRIVATE, SIGNATURE, ENCRYPTED, "reasoning", "thinking", "tool_use"):
         assert private not in wire
@@ -454,7 +465,7 @@ def test_a_refused_turn_goes_back_as_the_assistants_text(refused: AIMessage) -> 
     assert api.body["messages"][1] == {"role": "assistant", "content": REFUSAL}
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_our_own_v1_refusal_continues_on_every_path(path: Path) -> None:
     api = FakeAPI(serve(completion(None, refusal=REFUSAL)), serve(completion("Hello!")))
     model = api.model(output_version="v1")
@@ -463,10 +474,10 @@ def test_our_own_v1_refusal_continues_on_every_path(path: Path) -> None:
     history = [HumanMessage("Do something bad"), refused, HumanMessage("OK, then: hi")]
     reply = path.run(continuing(history), api, output_version="v1")
     assert reply.text == "Hello!"
-    assert api.body["messages"][1] == {"role": "assistant", "content": REFUSAL}
+    assert sent_messages(api.body)[1] == {"role": "assistant", "content": REFUSAL}
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
     call = wire_call("call_1")
     api = FakeAPI(
@@ -477,13 +488,13 @@ def test_our_own_v1_tool_turn_continues_on_every_path(path: Path) -> None:
     assert [block["type"] for block in turn.content] == ["reasoning", "text", "tool_call"]
     history = [HumanMessage(QUESTION), turn, ToolMessage(RESULT, tool_call_id="call_1")]
     path.run(continuing(history), api, output_version="v1")
-    assert api.body["messages"][1:] == [
+    assert sent_messages(api.body)[1:] == [
         {"role": "assistant", "content": SAID, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": RESULT},
     ]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
     call = wire_call("call_1")
     api = FakeAPI(
@@ -503,7 +514,7 @@ def test_our_own_streamed_v1_turns_continue_on_every_path(path: Path) -> None:
         HumanMessage(FOLLOW_UP),
     ]
     path.run(continuing(history), api, output_version="v1")
-    assert api.body["messages"] == [
+    assert sent_messages(api.body) == [
         {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": SAID, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": "call_1", "content": RESULT},

@@ -15,7 +15,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from tests.unit_tests.fakes import FakeAPI, chunk, completion
-from tests.unit_tests.paths import PATHS, PROMPT, Path, serve
+from tests.unit_tests.paths import BOTH_APIS, PATHS, PROMPT, Path, serve
 
 THOUGHT = "The user wants a joke about cats."
 JOKE = "Cats have nine lives but only one keyboard."
@@ -34,7 +34,7 @@ def blocks_of(message: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("spelling", ["reasoning", "reasoning_content"])
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_reasoning_in_either_spelling_reaches_the_message(path: Path, spelling: str) -> None:
     api = FakeAPI(serve(completion(JOKE, **{spelling: THOUGHT})))
     message = path.run(the_model, api)
@@ -46,7 +46,7 @@ def test_reasoning_in_either_spelling_reaches_the_message(path: Path, spelling: 
     ]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_reasoning_spelled_reasoning_is_a_v1_block_on_every_path(path: Path) -> None:
     call = {
         "id": "call_1",
@@ -73,7 +73,7 @@ def both_spellings_stream() -> list[Any]:
     return events
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_when_both_spellings_come_reasoning_content_wins(path: Path) -> None:
     reply = completion(JOKE, reasoning_content=THOUGHT, reasoning="the other spelling")
     api = FakeAPI(serve(reply, both_spellings_stream()))
@@ -134,8 +134,8 @@ def test_a_non_string_reasoning_field_is_not_reasoning_text() -> None:
 # ---------------------------------------------------------------------- name
 
 
+# Chat Completions only: a message's ``name``; a Responses output item has none.
 NON_STREAMING = [path for path in PATHS if not path.streams]
-STREAMING = [path for path in PATHS if path.streams]
 
 
 @pytest.mark.parametrize("path", NON_STREAMING, ids=str)
@@ -178,7 +178,7 @@ def test_no_name_means_none() -> None:
 # --------------------------------------------------------------------- usage
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_reported_total_of_zero_stays_zero(path: Path) -> None:
     usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 0}
     api = FakeAPI(serve(completion(JOKE, usage=usage)))
@@ -188,7 +188,7 @@ def test_a_reported_total_of_zero_stays_zero(path: Path) -> None:
     assert message.usage_metadata["output_tokens"] == 3
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_reported_total_is_kept_as_reported(path: Path) -> None:
     # A server that counts something into the total that it does not itemise.
     usage = {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 20}
@@ -196,7 +196,7 @@ def test_a_reported_total_is_kept_as_reported(path: Path) -> None:
     assert path.run(the_model, api).usage_metadata["total_tokens"] == 20
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_missing_total_is_the_sum(path: Path) -> None:
     usage = {"prompt_tokens": 9, "completion_tokens": 3}
     api = FakeAPI(serve(completion(JOKE, usage=usage)))
@@ -227,6 +227,7 @@ DEEPSEEK_USAGE = {
 }
 
 
+# Chat Completions only: prompt_cache_hit_tokens is DeepSeek's wire on that API.
 @pytest.mark.parametrize("path", PATHS, ids=str)
 def test_deepseek_cache_hits_are_cache_reads(path: Path) -> None:
     api = FakeAPI(serve(completion(JOKE, usage=DEEPSEEK_USAGE)))

@@ -16,7 +16,14 @@ from langchain_core.exceptions import OutputParserException
 from langchain_gradient import ChatGradient
 from langchain_gradient.errors import GradientInvalidInputError
 from tests.unit_tests.fakes import FakeAPI, completion
-from tests.unit_tests.paths import PATHS, Path, serve
+from tests.unit_tests.paths import (
+    BOTH_APIS,
+    Path,
+    sent_response_format,
+    sent_tool_choice,
+    sent_tools,
+    serve,
+)
 
 SCHEMA = {
     "type": "object",
@@ -49,24 +56,24 @@ def structured(schema: Any, method: str, **kwargs: Any) -> Any:
 
 def sent_schema(body: dict[str, Any], method: str) -> dict[str, Any]:
     if method == "json_schema":
-        fmt = body["response_format"]
+        fmt = sent_response_format(body)
         assert fmt["type"] == "json_schema"
         assert fmt["json_schema"]["name"] == "city_facts"
         assert fmt["json_schema"]["description"] == "Facts about a city."
         assert fmt["json_schema"]["strict"] is True
         schema: dict[str, Any] = fmt["json_schema"]["schema"]
         return schema
-    [tool] = body["tools"]
+    [tool] = sent_tools(body)
     assert tool["function"]["name"] == "city_facts"
     assert tool["function"]["strict"] is True
-    assert body["tool_choice"] == {"type": "function", "function": {"name": "city_facts"}}
+    assert sent_tool_choice(body) == {"type": "function", "function": {"name": "city_facts"}}
     parameters: dict[str, Any] = tool["function"]["parameters"]
     return parameters
 
 
 @pytest.mark.parametrize("form", FORMS, ids=str)
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_response_format_dict_is_the_schema_sent_and_parsed(
     path: Path, method: str, form: str
 ) -> None:
@@ -81,7 +88,7 @@ def test_a_response_format_dict_is_the_schema_sent_and_parsed(
 
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_a_reply_that_misses_the_schema_is_not_returned(path: Path, method: str) -> None:
     api = FakeAPI(serve(reply(method, '{"town": "Lisbon"')))
     with pytest.raises(OutputParserException):

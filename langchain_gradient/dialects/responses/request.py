@@ -37,7 +37,8 @@ images, roles and tool-call ids), then restated as input items: user,
 system and developer turns as ``message`` items (text parts ``input_text``,
 images ``input_image``), assistant turns as a ``message`` item (text parts
 ``output_text``) followed by one ``function_call`` item per tool call (the
-call's id as ``call_id``), tool results as ``function_call_output`` items.
+call's id as ``call_id``), tool results as ``function_call_output`` items
+(their text as one string, or as parts when a part carries a cache mark).
 System messages stay where they are in the conversation (as ``system`` or
 ``developer`` items) rather than being folded into ``instructions``, which
 holds one string and no position. Message ``name`` fields have no place in an
@@ -77,6 +78,8 @@ _NO_COUNTERPART = (
 )
 _TOKEN_LIMITS = ("max_output_tokens", "max_completion_tokens", "max_tokens")
 _CHOICE_KEYWORDS = ("auto", "none", "required")
+_CACHE_MARKS = ("cache_control", "prompt_cache_breakpoint")
+"""Content-part fields that mark a cached prefix; kept wherever the part goes."""
 
 
 def build_payload(
@@ -281,7 +284,7 @@ def _items_of(message: Mapping[str, Any], index: int) -> list[dict[str, Any]]:
             {
                 "type": "function_call_output",
                 "call_id": call_id,
-                "output": _output_text(message.get("content")),
+                "output": _output(message.get("content"), index),
             }
         ]
     if role != "assistant":
@@ -328,19 +331,28 @@ def _arguments(arguments: Any, index: int) -> str:
         raise GradientInvalidInputError(msg) from exc
 
 
-def _output_text(content: Any) -> str:
-    """A tool result as the string ``output`` (text parts joined)."""
+def _output(content: Any, index: int) -> Any:
+    """A tool result as ``output``: one string (text parts joined), as Gradient's SDK types it.
+
+    Parts that carry a cache mark (``cache_control``, ``prompt_cache_breakpoint``)
+    are sent as ``input_text`` parts instead, the list form OpenAI's API takes,
+    so the mark reaches the wire as it does on Chat Completions.
+    """
     if isinstance(content, str):
         return content
-    return "".join(part.get("text", "") for part in content or [] if isinstance(part, Mapping))
+    parts = [part for part in content or [] if isinstance(part, Mapping)]
+    if any(key in part for part in parts for key in _CACHE_MARKS):
+        return _parts(parts, index, "input_text")
+    return "".join(part.get("text", "") for part in parts)
 
 
 def _parts(content: Any, index: int, text_type: str) -> Any:
     """Chat Completions content (a string or parts) -> Responses content.
 
     Text parts become ``text_type`` parts (``input_text`` on user, system and
-    developer turns, ``output_text`` on assistant turns; ``cache_control``
-    kept), image parts ``input_image`` parts.
+    developer turns, ``output_text`` on assistant turns; ``cache_control`` and
+    ``prompt_cache_breakpoint`` kept), image parts ``input_image`` parts (a
+    ``prompt_cache_breakpoint`` kept, as ChatOpenAI sends it).
     """
     if isinstance(content, str):
         return content
@@ -352,7 +364,10 @@ def _parts(content: Any, index: int, text_type: str) -> Any:
         elif kind == "image_url":
             image = part["image_url"]
             detail = image.get("detail") or "auto"
-            parts.append({"type": "input_image", "image_url": image["url"], "detail": detail})
+            marks = {key: part[key] for key in _CACHE_MARKS if key in part}
+            parts.append(
+                {"type": "input_image", "image_url": image["url"], "detail": detail, **marks}
+            )
         else:
             msg = f"message {index}: a {kind!r} part has no counterpart on the Responses API"
             raise GradientInvalidInputError(msg)
