@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 import httpx
@@ -62,6 +63,12 @@ def call(mode: str, obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     if mode == "sync":
         return getattr(obj, name)(*args, **kwargs)
     return arun(getattr(obj, "a" + name)(*args, **kwargs))
+
+
+@pytest.fixture(autouse=True)
+def _own_temp_folder(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spool into this test's folder: "no file left behind" must not see other processes' files."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 def model_for(service: BatchService, **kwargs: Any) -> ChatGradient:
@@ -733,8 +740,6 @@ def test_input_a_batch_cannot_take_is_refused_before_any_request(
 
 
 def _spooled_files() -> set[str]:
-    import tempfile
-
     folder = tempfile.gettempdir()
     return {name for name in os.listdir(folder) if name.startswith("langchain-gradient-batch-")}
 
