@@ -25,8 +25,9 @@ from langchain_gradient import (
     list_models,
 )
 
+from . import responses_replies
 from .loopback import SECRET, LoopbackServer, Reply, Request, completion, delta
-from .paths import PATHS, Path
+from .paths import BOTH_APIS, PATHS, Path
 
 OK = Reply.json(completion("pong"))
 CALLS = 20
@@ -100,16 +101,27 @@ STREAMED = Reply.sse([delta("po"), delta("ng"), delta(finish_reason="stop")])
 HUNDRED = 100
 
 
+# The Responses API's typed stream has no [DONE]: it ends after response.completed.
+RESPONSES_STREAMED = Reply.sse(
+    responses_replies.typed_events(responses_replies.Reply(text=("po", "ng"))), done=False
+)
+RESPONSES_OK = Reply.json(responses_replies.whole(responses_replies.Reply(text=("pong",))))
+
+
 def json_or_stream(request: Request) -> Reply:
-    """``pong`` as the request asks for it: a JSON body, or a stream ending in ``[DONE]``."""
-    return STREAMED if request.json().get("stream") else OK
+    """``pong`` as the request asks for it: a JSON body, or a stream, in the API's shapes."""
+    streams = request.json().get("stream")
+    if request.path.endswith("/responses"):
+        return RESPONSES_STREAMED if streams else RESPONSES_OK
+    return STREAMED if streams else OK
 
 
-@pytest.mark.parametrize("path", PATHS, ids=str)
+@pytest.mark.parametrize("path", BOTH_APIS, ids=str)
 def test_every_path_opens_one_connection_per_100_calls(path: Path) -> None:
     # Streams included: a stream's connection goes back to the pool only if
-    # its body was read to the end after [DONE] (an async path's calls share
-    # one event loop, whose client is the loop's).
+    # its body was read to the end (after [DONE]; on the Responses API, after
+    # response.completed); an async path's calls share one event loop, whose
+    # client is the loop's.
     with LoopbackServer(json_or_stream) as server:
         replies = path.repeat(model_for(server, **path.model_kwargs), HUNDRED)
         assert [reply.text for reply in replies] == ["pong"] * HUNDRED
