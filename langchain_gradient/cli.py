@@ -118,6 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-s", "--system", default=None, help="a system prompt")
     parser.add_argument(
+        "--api",
+        choices=("auto", "chat", "responses"),
+        default="auto",
+        help=(
+            "the API that answers: chat completions, the Responses API, or auto (the "
+            "Responses API for the models only it serves)"
+        ),
+    )
+    parser.add_argument(
         "--reasoning-effort", choices=REASONING_EFFORTS, default=None, help="reasoning effort"
     )
     parser.add_argument("-t", "--temperature", type=float, default=None, help="0 to 2")
@@ -342,6 +351,10 @@ def _model(args: argparse.Namespace) -> ChatGradient:
             options[name] = getattr(args, name)
     if args.guardrails_info and not args.agent:
         raise _UsageError("--guardrails-info only applies to --agent")
+    if args.api != "auto":
+        if args.agent:
+            raise _UsageError("--api does not apply to --agent (an agent answers on its own API)")
+        options["use_responses_api"] = args.api == "responses"
     try:
         if args.agent:
             if args.guardrails_info:

@@ -19,6 +19,7 @@ import pytest
 
 from langchain_gradient import cli
 from langchain_gradient.chat_models import ChatGradient
+from tests.unit_tests import responses_replies
 from tests.unit_tests.loopback import patch_sleep
 from tests.unit_tests.test_agents import AGENT_ENV_VARS, LoopbackAPI
 
@@ -127,6 +128,35 @@ def test_options_reach_the_wire(api: LoopbackAPI, key: str) -> None:
         {"role": "system", "content": "Answer tersely."},
         {"role": "user", "content": "Is 9.11 > 9.9?"},
     ]
+
+
+def test_api_responses_streams_from_the_responses_api(
+    api: LoopbackAPI, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reply = responses_replies.Reply(text=("Waves ", "fold."), reasoning=(("Think.",),))
+    api.sse(responses_replies.typed_events(reply), done=False)
+    assert run(api, "--api", "responses", "--system", "Be brief.", "Write a haiku") == cli.EXIT_OK
+    out, err = capsys.readouterr()
+    assert out == "Waves fold.\n"
+    assert "Think." in err
+    assert "19 total" in err
+    (request,) = api.requests
+    assert request.path == "/v1/responses"
+    assert request.body["stream"] is True
+    assert request.body["input"][-1]["role"] == "user"
+    assert "messages" not in request.body
+
+
+def test_api_chat_keeps_a_responses_model_on_chat_completions(api: LoopbackAPI, key: str) -> None:
+    api.sse(text_events("ok"))
+    assert run(api, "--api", "chat", "-m", "openai-gpt-5.2-pro", "hi") == cli.EXIT_OK
+    assert api.requests[0].path == "/v1/chat/completions"
+
+
+def test_api_does_not_apply_to_an_agent(key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["--agent", "--api", "responses", "hi"])
+    assert code == cli.EXIT_USAGE
+    assert "--api does not apply to --agent" in capsys.readouterr().err
 
 
 def test_reasoning_goes_to_stderr_not_stdout(
