@@ -84,8 +84,9 @@ PATHS = (
     "embed_query",
     "invoke, new instance per call",
 )
-APIS = (CHAT_COMPLETIONS.name, RESPONSES.name)
-"""The chat APIs measured, in order (`Wire.name`); each gets both measurements."""
+WIRES = (CHAT_COMPLETIONS, RESPONSES)
+"""The chat APIs measured, in order; each gets both measurements."""
+APIS = tuple(wire.name for wire in WIRES)
 TTFT_TARGET = 1.02
 """Time to first token on a warm connection: within 2 % of raw httpx."""
 CONNECTIONS_TARGET = 1.0
@@ -302,71 +303,102 @@ class NewConnectionRaw:
 def measure(
     base_url: str, relay: RelayProcess, settings: Settings, names: list[str] | None
 ) -> dict[str, Any]:
-    """Every measurement on each chat API against ``base_url`` (the relay), as JSON-ready data."""
-    return {
-        "chunks": CHUNKS,
-        "settings": asdict(settings),
-        "apis": {
-            wire.name: measure_api(base_url, relay, settings, names, wire)
-            for wire in (CHAT_COMPLETIONS, RESPONSES)
-        },
-    }
+    """Every measurement on each chat API against ``base_url`` (the relay), as JSON-ready data.
 
-
-def measure_api(
-    base_url: str, relay: RelayProcess, settings: Settings, names: list[str] | None, wire: Wire
-) -> dict[str, Any]:
-    """Both measurements on one chat API: stream timings and connections per path."""
-    contenders = make_contenders(base_url, names, responses=wire is RESPONSES)
-    order = [c.name for c in contenders]
-    paths = PATHS if wire is CHAT_COMPLETIONS else tuple(p for p in PATHS if p != "embed_query")
-    counter = Counter(relay, settings.calls, paths)
-    sync_samples: dict[str, dict[str, list[float]]] = {}
-    async_samples: dict[str, dict[str, list[float]]] = {}
-    streaming = streaming_models(base_url, order, wire)
-    embeddings = embedders(base_url, order) if wire is CHAT_COMPLETIONS else {}
-    fresh = per_call_instances(base_url, order, wire)
-    timed = [*contenders, NewConnectionRaw(base_url, wire)]
+    The sync paths of both APIs run first, then the async paths of both in one
+    event loop (``asyncio.run`` once, as in a service: clients that keep a
+    process-wide async pool, as ChatOpenAI does, cannot outlive their loop).
+    """
+    runs = [ApiMeasurement(base_url, relay, settings, names, wire) for wire in WIRES]
     try:
-        for c in contenders:
-            counter.run("invoke", c.name, partial(c.invoke, PROMPT))
-            counter.run("stream", c.name, partial(c.stream, PROMPT))
-        for who, model in streaming.items():
-            counter.run("invoke, streaming=True", who, partial(model.invoke, PROMPT))
-        for who, model in embeddings.items():
-            counter.run("embed_query", who, partial(model.embed_query, "bench text"))
-        for who, call in fresh.items():
-            counter.run("invoke, new instance per call", who, call)
-        _timed_rounds(timed, settings.trials, sync_samples)
+        for run in runs:
+            run.run_sync()
 
         async def async_paths() -> None:
             try:
-                for c in contenders:
-                    await counter.arun("ainvoke", c.name, partial(c.ainvoke, PROMPT))
-                    await counter.arun("astream", c.name, partial(c.astream, PROMPT))
-                await _atimed_rounds(timed, settings.trials, async_samples)
+                for run in runs:
+                    await run.run_async()
             finally:
-                for c in contenders:
-                    await c.aclose()
-                for model in streaming.values():
-                    closer = getattr(model, "aclose", None)
-                    if closer is not None:
-                        await closer()
+                for run in runs:
+                    await run.aclose()
 
         asyncio.run(async_paths())
     finally:
-        for c in contenders:
+        for run in runs:
+            run.close()
+    return {
+        "chunks": CHUNKS,
+        "settings": asdict(settings),
+        "apis": {run.wire.name: run.results() for run in runs},
+    }
+
+
+class ApiMeasurement:
+    """Both measurements on one chat API: stream timings and connections per path."""
+
+    def __init__(
+        self,
+        base_url: str,
+        relay: RelayProcess,
+        settings: Settings,
+        names: list[str] | None,
+        wire: Wire,
+    ) -> None:
+        self.wire = wire
+        self.trials = settings.trials
+        self.contenders = make_contenders(base_url, names, responses=wire is RESPONSES)
+        self.order = [c.name for c in self.contenders]
+        paths = PATHS if wire is CHAT_COMPLETIONS else tuple(p for p in PATHS if p != "embed_query")
+        self.counter = Counter(relay, settings.calls, paths)
+        self.sync_samples: dict[str, dict[str, list[float]]] = {}
+        self.async_samples: dict[str, dict[str, list[float]]] = {}
+        self.streaming = streaming_models(base_url, self.order, wire)
+        self.embeddings = embedders(base_url, self.order) if wire is CHAT_COMPLETIONS else {}
+        self.fresh = per_call_instances(base_url, self.order, wire)
+        self.timed = [*self.contenders, NewConnectionRaw(base_url, wire)]
+
+    def run_sync(self) -> None:
+        counter = self.counter
+        for c in self.contenders:
+            counter.run("invoke", c.name, partial(c.invoke, PROMPT))
+            counter.run("stream", c.name, partial(c.stream, PROMPT))
+        for who, model in self.streaming.items():
+            counter.run("invoke, streaming=True", who, partial(model.invoke, PROMPT))
+        for who, model in self.embeddings.items():
+            counter.run("embed_query", who, partial(model.embed_query, "bench text"))
+        for who, call in self.fresh.items():
+            counter.run("invoke, new instance per call", who, call)
+        _timed_rounds(self.timed, self.trials, self.sync_samples)
+
+    async def run_async(self) -> None:
+        for c in self.contenders:
+            await self.counter.arun("ainvoke", c.name, partial(c.ainvoke, PROMPT))
+            await self.counter.arun("astream", c.name, partial(c.astream, PROMPT))
+        await _atimed_rounds(self.timed, self.trials, self.async_samples)
+
+    async def aclose(self) -> None:
+        for c in self.contenders:
+            await c.aclose()
+        for model in self.streaming.values():
+            closer = getattr(model, "aclose", None)
+            if closer is not None:
+                await closer()
+
+    def close(self) -> None:
+        for c in self.contenders:
             c.close()
-        for model in [*streaming.values(), *embeddings.values()]:
+        for model in [*self.streaming.values(), *self.embeddings.values()]:
             closer = getattr(model, "close", None)
             if callable(closer):
                 closer()
-    return {
-        "order": order,
-        "stream": sync_samples,
-        "astream": async_samples,
-        "connections_per_100_calls": counter.counts,
-    }
+
+    def results(self) -> dict[str, Any]:
+        return {
+            "order": self.order,
+            "stream": self.sync_samples,
+            "astream": self.async_samples,
+            "connections_per_100_calls": self.counter.counts,
+        }
 
 
 # ----------------------------------------------------------------- report
