@@ -8,7 +8,7 @@ process, `benchmarks.new_instance.TlsServer`); in front of it,
 `benchmarks.relay` (another process) delays every segment by ``--delay-ms`` in
 each direction, so a new connection pays its TCP and TLS round trips and every
 request one more. Every contender talks to the relay. Both measurements run
-on each chat API in turn: Chat Completions, then the Responses API
+on each chat API: Chat Completions and the Responses API
 (``use_responses_api=True``: ``POST /responses``, typed events, no ``[DONE]``),
 where the contenders are raw httpx reading the typed events, ChatGradient and
 ChatOpenAI (the floor and the official package speak Chat Completions only).
