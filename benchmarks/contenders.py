@@ -14,13 +14,20 @@ The two floors read a stream to the end of the HTTP body, past ``[DONE]``:
 an HTTP/1.1 connection goes back to the pool only once its response has been
 read to the end, so a client that stops at ``[DONE]`` opens a new connection
 for every stream.
+
+Raw httpx speaks either chat API (a `Wire`: `CHAT_COMPLETIONS` or
+`RESPONSES`); ``make_contenders(..., responses=True)`` gives the contenders
+of the Responses API (``POST /responses``, typed events and no ``[DONE]``):
+raw httpx, ChatGradient and ChatOpenAI with ``use_responses_api=True``. The
+LangChain floor and the official package speak Chat Completions only.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -35,7 +42,17 @@ from pydantic import PrivateAttr
 from benchmarks.official import load as load_official
 from benchmarks.server import MODEL
 
-__all__ = ["API_KEY", "OFFICIAL", "FloorChat", "FloorEmbeddings", "RawHttpx", "make_contenders"]
+__all__ = [
+    "API_KEY",
+    "CHAT_COMPLETIONS",
+    "OFFICIAL",
+    "RESPONSES",
+    "FloorChat",
+    "FloorEmbeddings",
+    "RawHttpx",
+    "Wire",
+    "make_contenders",
+]
 
 API_KEY = "bench-key-not-secret"
 OFFICIAL = "official 1.0.0"
@@ -81,35 +98,108 @@ def _has_token(event: dict[str, Any]) -> bool:
     return any(choice["delta"].get("content") for choice in event["choices"])
 
 
+def _chat_pieces(event: dict[str, Any]) -> int:
+    """Content deltas and tool-call fragments in one Chat Completions chunk."""
+    count = 0
+    for choice in event["choices"]:
+        delta = choice["delta"]
+        if delta.get("content") or delta.get("tool_calls"):
+            count += 1
+    return count
+
+
+def _responses_body(text: str, stream: bool) -> bytes:
+    payload: dict[str, Any] = {"model": MODEL, "input": text}
+    if stream:
+        payload["stream"] = True
+    return json.dumps(payload).encode()
+
+
+def _responses_text(reply: dict[str, Any]) -> str:
+    return "".join(
+        part["text"]
+        for item in reply["output"]
+        if item["type"] == "message"
+        for part in item["content"]
+        if part["type"] == "output_text"
+    )
+
+
+_RESPONSES_PIECES = ("response.output_text.delta", "response.function_call_arguments.delta")
+
+
+def _responses_pieces(event: dict[str, Any]) -> int:
+    return 1 if event["type"] in _RESPONSES_PIECES and event["delta"] else 0
+
+
+def _responses_token(event: dict[str, Any]) -> bool:
+    return event["type"] == "response.output_text.delta" and bool(event["delta"])
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One chat API as raw httpx speaks it: the path, the body, what a reply holds."""
+
+    name: str
+    path: str
+    body: Callable[[str, bool], bytes]
+    """``(user text, stream)`` -> the request body."""
+    text: Callable[[dict[str, Any]], str]
+    """The assistant text of a whole (not streamed) reply."""
+    pieces: Callable[[dict[str, Any]], int]
+    """Content deltas and tool-call fragments in one stream event."""
+    has_token: Callable[[dict[str, Any]], bool]
+    """Whether one stream event carries content."""
+
+
+CHAT_COMPLETIONS = Wire(
+    name="Chat Completions",
+    path="/chat/completions",
+    body=lambda text, stream: _body([{"role": "user", "content": text}], stream),
+    text=lambda reply: str(reply["choices"][0]["message"]["content"]),
+    pieces=_chat_pieces,
+    has_token=_has_token,
+)
+RESPONSES = Wire(
+    name="Responses API",
+    path="/responses",
+    body=_responses_body,
+    text=_responses_text,
+    pieces=_responses_pieces,
+    has_token=_responses_token,
+)
+"""Typed events, one ``event:`` and one ``data:`` line each, no ``[DONE]``: the
+raw reader parses every ``data:`` line and reads to the end of the body."""
+
+
 class RawHttpx:
-    """No LangChain at all: one pooled httpx client, json, a line loop."""
+    """No LangChain at all: one pooled httpx client, json, a line loop (either `Wire`)."""
 
     name = "raw httpx"
 
-    def __init__(self, base_url: str) -> None:
-        self.url = base_url + "/chat/completions"
+    def __init__(self, base_url: str, wire: Wire = CHAT_COMPLETIONS) -> None:
+        self.wire = wire
+        self.url = base_url + wire.path
         self.client = httpx.Client(limits=LIMITS)
         self.aclient: httpx.AsyncClient | None = None
 
     def invoke(self, text: str) -> str:
-        response = self.client.post(
-            self.url, content=_body([{"role": "user", "content": text}], False), headers=_HEADERS
-        )
-        return str(json.loads(response.content)["choices"][0]["message"]["content"])
+        response = self.client.post(self.url, content=self.wire.body(text, False), headers=_HEADERS)
+        return self.wire.text(json.loads(response.content))
 
     def stream(self, text: str) -> int:
         count = 0
-        body = _body([{"role": "user", "content": text}], True)
+        body = self.wire.body(text, True)
         with self.client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
             for event in _events(response):
-                for choice in event["choices"]:
-                    delta = choice["delta"]
-                    if delta.get("content") or delta.get("tool_calls"):
-                        count += 1
+                count += self.wire.pieces(event)
         return count
 
     def assemble(self, text: str) -> tuple[str, str]:
-        """Stream once: (content, JSON of the first tool call's args)."""
+        """Stream once: (content, JSON of the first tool call's args). Chat Completions only."""
+        if self.wire is not CHAT_COMPLETIONS:
+            msg = f"assemble reads Chat Completions chunks, not the {self.wire.name}"
+            raise NotImplementedError(msg)
         content, args = [], []
         body = _body([{"role": "user", "content": text}], True)
         with self.client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
@@ -126,10 +216,10 @@ class RawHttpx:
         """Stream once: (seconds to the first content token, seconds to the end)."""
         start = time.perf_counter()
         first = None
-        body = _body([{"role": "user", "content": text}], True)
+        body = self.wire.body(text, True)
         with self.client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
             for event in _events(response):
-                if first is None and _has_token(event):
+                if first is None and self.wire.has_token(event):
                     first = time.perf_counter()
         end = time.perf_counter()
         return (first or end) - start, end - start
@@ -141,31 +231,28 @@ class RawHttpx:
 
     async def ainvoke(self, text: str) -> str:
         response = await self._async_client().post(
-            self.url, content=_body([{"role": "user", "content": text}], False), headers=_HEADERS
+            self.url, content=self.wire.body(text, False), headers=_HEADERS
         )
-        return str(json.loads(response.content)["choices"][0]["message"]["content"])
+        return self.wire.text(json.loads(response.content))
 
     async def astream(self, text: str) -> int:
         count = 0
-        body = _body([{"role": "user", "content": text}], True)
+        body = self.wire.body(text, True)
         client = self._async_client()
         async with client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
             async for event in _aevents(response):
-                for choice in event["choices"]:
-                    delta = choice["delta"]
-                    if delta.get("content") or delta.get("tool_calls"):
-                        count += 1
+                count += self.wire.pieces(event)
         return count
 
     async def atimed_stream(self, text: str) -> tuple[float, float]:
         """As `timed_stream`, through the async client."""
         start = time.perf_counter()
         first = None
-        body = _body([{"role": "user", "content": text}], True)
+        body = self.wire.body(text, True)
         client = self._async_client()
         async with client.stream("POST", self.url, content=body, headers=_HEADERS) as response:
             async for event in _aevents(response):
-                if first is None and _has_token(event):
+                if first is None and self.wire.has_token(event):
                     first = time.perf_counter()
         end = time.perf_counter()
         return (first or end) - start, end - start
@@ -377,19 +464,24 @@ class LangChainContender:
             closer()
 
 
-def make_contenders(base_url: str, names: list[str] | None = None) -> list[Any]:
-    """The contenders available in this environment (the peers when installed)."""
+def make_contenders(
+    base_url: str, names: list[str] | None = None, *, responses: bool = False
+) -> list[Any]:
+    """The contenders available in this environment (the peers when installed).
+
+    ``responses=True``: the same on the Responses API (raw httpx reads its typed
+    events; the floor and the official package, Chat Completions only, are left out).
+    """
     from langchain_gradient import ChatGradient
 
-    out: list[Any] = [
-        RawHttpx(base_url),
-        LangChainContender("LangChain floor", FloorChat(base_url=base_url)),
-        LangChainContender(
-            "ChatGradient",
-            ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY),
-        ),
-    ]
-    official = load_official(base_url.removesuffix("/v1"))
+    out: list[Any] = [RawHttpx(base_url, RESPONSES if responses else CHAT_COMPLETIONS)]
+    if not responses:
+        out.append(LangChainContender("LangChain floor", FloorChat(base_url=base_url)))
+    # Chat Completions is the default: only the Responses block passes the flag.
+    api: dict[str, Any] = {"use_responses_api": True} if responses else {}
+    gradient = ChatGradient(model=MODEL, base_url=base_url, api_key=API_KEY, **api)
+    out.append(LangChainContender("ChatGradient", gradient))
+    official = None if responses else load_official(base_url.removesuffix("/v1"))
     if official is not None:
         out.append(LangChainContender(OFFICIAL, official(model=MODEL, api_key=API_KEY)))
     try:
@@ -400,7 +492,7 @@ def make_contenders(base_url: str, names: list[str] | None = None) -> list[Any]:
         out.append(
             LangChainContender(
                 "ChatOpenAI",
-                ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY),  # type: ignore[arg-type]
+                ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY, **api),  # type: ignore[arg-type]
             )
         )
     if names:

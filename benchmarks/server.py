@@ -1,4 +1,4 @@
-"""A loopback OpenAI-compatible Chat Completions server that costs almost nothing.
+"""A loopback OpenAI-compatible server (Chat Completions, Responses) that costs almost nothing.
 
 Run it in its own process (``python -m benchmarks.server``; it prints
 ``READY <port>``) so it never shares a GIL with the client being measured.
@@ -13,6 +13,20 @@ it in the last user message) and by ``"stream": true``:
   chunk and ``[DONE]``; not streamed, one message with the N pieces joined.
 - ``bench:tool:M``: streamed, one tool call whose JSON arguments arrive in M
   pieces, then finish, usage and ``[DONE]``; not streamed, one tool call.
+
+``POST /v1/responses`` (the Responses API) answers the same markers with a
+whole ``response`` object (one ``message`` item, or one ``function_call`` item
+for ``bench:tool:M``), or, streamed, with typed events in the order
+llama-server sends them: ``response.created``, ``response.in_progress``,
+``response.output_item.added``, ``response.content_part.added``,
+``response.output_text.delta`` per piece, ``response.output_text.done``,
+``response.content_part.done``, ``response.output_item.done`` and
+``response.completed`` with usage (a tool call streams
+``response.function_call_arguments.delta`` / ``.done`` instead of the part
+events). Each event is an ``event:`` line and a ``data:`` line, as
+llama-server sends them, and there is **no** ``[DONE]`` line. The events also
+carry OpenAI's ``output_index``, ``content_index`` and ``sequence_number``,
+which llama-server leaves out, so OpenAI's own client can read them too.
 
 ``POST /v1/embeddings`` answers one small vector (8 dimensions) per input,
 as JSON floats or, when the request asks for ``"encoding_format": "base64"``,
@@ -40,7 +54,14 @@ import struct
 import sys
 import time
 
-__all__ = ["EMBEDDING_DIMENSIONS", "MODEL", "render", "render_embeddings", "serve"]
+__all__ = [
+    "EMBEDDING_DIMENSIONS",
+    "MODEL",
+    "render",
+    "render_embeddings",
+    "render_responses",
+    "serve",
+]
 
 MODEL = "bench-model"
 _MARKER = re.compile(rb"bench:(chat|text|tool):(\d+)")
@@ -49,6 +70,14 @@ _CREATED = 1_700_000_000
 _USAGE = {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}
 _HEAD_END = b"\r\n\r\n"
 _EMBEDDINGS = b"POST /v1/embeddings"
+_RESPONSES = b"POST /v1/responses"
+_RESPONSES_USAGE = {
+    "input_tokens": 12,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 7,
+    "output_tokens_details": {"reasoning_tokens": 0},
+    "total_tokens": 19,
+}
 _BASE64 = re.compile(rb'"encoding_format"\s*:\s*"base64"')
 EMBEDDING_DIMENSIONS = 8
 
@@ -68,18 +97,35 @@ def _response(body: bytes, content_type: bytes = b"application/json") -> bytes:
     )
 
 
-def _event_stream(events: list[object]) -> bytes:
+def _chunked_events(frames: list[bytes]) -> bytes:
+    """An event-stream response: one HTTP chunk per SSE frame."""
     parts = [
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
         b"cache-control: no-cache\r\ntransfer-encoding: chunked\r\n"
         b"connection: keep-alive\r\n\r\n"
     ]
-    for event in [*events, "[DONE]"]:
-        data = event.encode() if isinstance(event, str) else _json(event)
-        frame = b"data: " + data + b"\n\n"
+    for frame in frames:
         parts.append(b"%x\r\n%s\r\n" % (len(frame), frame))
     parts.append(b"0\r\n\r\n")
     return b"".join(parts)
+
+
+def _event_stream(events: list[object]) -> bytes:
+    """Chat Completions: unnamed ``data:`` events, then ``[DONE]``."""
+    frames = []
+    for event in [*events, "[DONE]"]:
+        data = event.encode() if isinstance(event, str) else _json(event)
+        frames.append(b"data: " + data + b"\n\n")
+    return _chunked_events(frames)
+
+
+def _typed_stream(events: list[dict[str, object]]) -> bytes:
+    """Responses API: ``event: <type>`` and ``data:`` lines per event, no ``[DONE]``."""
+    frames = []
+    for number, event in enumerate(events):
+        data = _json({**event, "sequence_number": number})
+        frames.append(b"event: " + str(event["type"]).encode() + b"\ndata: " + data + b"\n\n")
+    return _chunked_events(frames)
 
 
 def _chunk(n: int, delta: dict[str, object], finish: str | None = None) -> dict[str, object]:
@@ -168,6 +214,101 @@ def render(kind: str, n: int, stream: bool) -> bytes:
     return _event_stream(events)
 
 
+def _response_object(status: str, output: list[dict[str, object]]) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": "resp_bench",
+        "object": "response",
+        "created_at": _CREATED,
+        "status": status,
+        "model": MODEL,
+        "output": output,
+        "usage": _RESPONSES_USAGE if status == "completed" else None,
+    }
+    return body
+
+
+def _output_item(kind: str, text: str, arguments: str) -> dict[str, object]:
+    if kind == "tool":
+        return {
+            "type": "function_call",
+            "id": "fc_bench",
+            "call_id": "call_bench",
+            "name": "search",
+            "arguments": arguments,
+            "status": "completed",
+        }
+    part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+    return {
+        "type": "message",
+        "id": "msg_bench",
+        "role": "assistant",
+        "status": "completed",
+        "content": [part],
+    }
+
+
+def render_responses(kind: str, n: int, stream: bool) -> bytes:
+    """The full HTTP response of ``/v1/responses`` for one scenario.
+
+    The same replies as `render`: ``chat`` is "Hello there!" whole and three
+    ``tok `` pieces streamed, ``text`` is ``n`` pieces ``tok ``, ``tool`` one
+    ``search`` call whose arguments stream in ``n`` pieces (at least 7).
+    """
+    pieces = ["tok "] * (n if kind == "text" else 3)
+    arguments = _tool_arguments(n) if kind == "tool" else []
+    text = "Hello there!" if kind == "chat" and not stream else "".join(pieces)
+    item = _output_item(kind, text, "".join(arguments))
+    if not stream:
+        return _response(_json(_response_object("completed", [item])))
+    started = _response_object("in_progress", [])
+    where = {"output_index": 0, "item_id": item["id"]}
+    events: list[dict[str, object]] = [
+        {"type": "response.created", "response": started},
+        {"type": "response.in_progress", "response": started},
+    ]
+    if kind == "tool":
+        events.append(
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**item, "arguments": "", "status": "in_progress"},
+            }
+        )
+        events += [
+            {"type": "response.function_call_arguments.delta", **where, "delta": piece}
+            for piece in arguments
+        ]
+        events.append(
+            {
+                "type": "response.function_call_arguments.done",
+                **where,
+                "arguments": "".join(arguments),
+            }
+        )
+    else:
+        at = {**where, "content_index": 0}
+        empty_part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        done_part = {**empty_part, "text": text}
+        events += [
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": {**item, "content": [], "status": "in_progress"},
+            },
+            {"type": "response.content_part.added", **at, "part": empty_part},
+        ]
+        events += [{"type": "response.output_text.delta", **at, "delta": p} for p in pieces]
+        events += [
+            {"type": "response.output_text.done", **at, "text": text},
+            {"type": "response.content_part.done", **at, "part": done_part},
+        ]
+    events += [
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": _response_object("completed", [item])},
+    ]
+    return _typed_stream(events)
+
+
 def render_embeddings(count: int, base64_format: bool) -> bytes:
     """The full HTTP response of ``/embeddings`` for ``count`` inputs."""
     items: list[dict[str, object]] = []
@@ -208,7 +349,15 @@ class _State:
             return response
         found = _MARKER.findall(body)
         kind, count = found[-1] if found else (b"chat", b"0")
-        key = (kind, int(count), _STREAM.search(body) is not None)
+        streams = _STREAM.search(body) is not None
+        if head.startswith(_RESPONSES):
+            responses_key = (b"responses:" + kind, int(count), streams)
+            response = self.cache.get(responses_key)
+            if response is None:
+                response = render_responses(kind.decode(), int(count), streams)
+                self.cache[responses_key] = response
+            return response
+        key = (kind, int(count), streams)
         response = self.cache.get(key)
         if response is None:
             response = self.cache[key] = render(kind.decode(), key[1], key[2])

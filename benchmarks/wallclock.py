@@ -7,7 +7,11 @@ The server of `benchmarks.server` serves HTTPS with a throwaway CA (its own
 process, `benchmarks.new_instance.TlsServer`); in front of it,
 `benchmarks.relay` (another process) delays every segment by ``--delay-ms`` in
 each direction, so a new connection pays its TCP and TLS round trips and every
-request one more. Every contender talks to the relay. Two measurements:
+request one more. Every contender talks to the relay. Both measurements run
+on each chat API: Chat Completions and the Responses API
+(``use_responses_api=True``: ``POST /responses``, typed events, no ``[DONE]``),
+where the contenders are raw httpx reading the typed events, ChatGradient and
+ChatOpenAI (the floor and the official package speak Chat Completions only).
 
 1. **Streams, warm connection**: after a warm-up stream, each trial times one
    stream of `CHUNKS` content chunks per contender (sync ``stream`` and async
@@ -19,7 +23,8 @@ request one more. Every contender talks to the relay. Two measurements:
    each time: what a stream costs when its connection is not reused.
 2. **New connections per 100 calls** on every path (``invoke``, ``ainvoke``,
    ``stream``, ``astream``, ``invoke`` with ``streaming=True``, ``embed_query``,
-   and ``invoke`` on a new instance per call), counted by the relay, after one
+   and ``invoke`` on a new instance per call; no ``embed_query`` on the
+   Responses API, which has no embeddings), counted by the relay, after one
    warm-up call on that path (streams here are short: 3 chunks). A dash: the
    contender has no such path.
 
@@ -44,11 +49,14 @@ import httpx
 
 from benchmarks.contenders import (
     API_KEY,
+    CHAT_COMPLETIONS,
     LIMITS,
     OFFICIAL,
+    RESPONSES,
     FloorChat,
     FloorEmbeddings,
     RawHttpx,
+    Wire,
     make_contenders,
 )
 from benchmarks.new_instance import TlsServer
@@ -56,7 +64,7 @@ from benchmarks.official import load as load_official
 from benchmarks.relay import RelayProcess
 from benchmarks.server import MODEL
 
-__all__ = ["PATHS", "main", "render", "verdict"]
+__all__ = ["APIS", "PATHS", "main", "render", "verdict"]
 
 RAW = "raw httpx"
 RAW_NEW = "raw httpx, new connection"
@@ -76,6 +84,9 @@ PATHS = (
     "embed_query",
     "invoke, new instance per call",
 )
+WIRES = (CHAT_COMPLETIONS, RESPONSES)
+"""The chat APIs measured, in order; each gets both measurements."""
+APIS = tuple(wire.name for wire in WIRES)
 TTFT_TARGET = 1.02
 """Time to first token on a warm connection: within 2 % of raw httpx."""
 CONNECTIONS_TARGET = 1.0
@@ -113,26 +124,33 @@ def _openai() -> tuple[type[Any], type[Any]] | None:
     return ChatOpenAI, OpenAIEmbeddings
 
 
-def streaming_models(base_url: str, names: list[str]) -> dict[str, Any]:
+def _api_kwargs(wire: Wire) -> dict[str, Any]:
+    """What selects ``wire`` on ChatGradient and ChatOpenAI (nothing: Chat Completions)."""
+    return {"use_responses_api": True} if wire is RESPONSES else {}
+
+
+def streaming_models(base_url: str, names: list[str], wire: Wire) -> dict[str, Any]:
     """Contender -> a chat model built with ``streaming=True`` (its ``invoke`` streams)."""
     from langchain_gradient import ChatGradient
 
-    models: dict[str, Any] = {
-        FLOOR: FloorChat(base_url=base_url, streaming=True),
-        "ChatGradient": ChatGradient(
-            model=MODEL,
-            base_url=base_url,
-            api_key=API_KEY,
-            streaming=True,
-        ),
-    }
-    official = _official_class(base_url)
+    api = _api_kwargs(wire)
+    models: dict[str, Any] = {}
+    if wire is CHAT_COMPLETIONS:  # the floor and the official package have no Responses API
+        models[FLOOR] = FloorChat(base_url=base_url, streaming=True)
+    models["ChatGradient"] = ChatGradient(
+        model=MODEL,
+        base_url=base_url,
+        api_key=API_KEY,
+        streaming=True,
+        **api,
+    )
+    official = _official_class(base_url) if wire is CHAT_COMPLETIONS else None
     if official is not None:
         models[OFFICIAL] = official(model=MODEL, api_key=API_KEY, stream=True)
     openai = _openai()
     if openai is not None:
         models["ChatOpenAI"] = openai[0](
-            model=MODEL, base_url=base_url, api_key=API_KEY, streaming=True
+            model=MODEL, base_url=base_url, api_key=API_KEY, streaming=True, **api
         )
     return {who: model for who, model in models.items() if who in names}
 
@@ -158,16 +176,18 @@ def embedders(base_url: str, names: list[str]) -> dict[str, Any]:
     return {who: model for who, model in out.items() if who in names}
 
 
-def per_call_instances(base_url: str, names: list[str]) -> dict[str, Call]:
+def per_call_instances(base_url: str, names: list[str], wire: Wire) -> dict[str, Call]:
     """Contender -> ``invoke`` on a model built for that one call (closed after, if it can)."""
     from langchain_gradient import ChatGradient
+
+    api = _api_kwargs(wire)
 
     def raw() -> object:
         with httpx.Client(limits=LIMITS) as client:
             response = client.post(
-                base_url + "/chat/completions",
-                json={"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]},
-                headers={"Authorization": f"Bearer {API_KEY}"},
+                base_url + wire.path,
+                content=wire.body(PROMPT, False),
+                headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
             )
             return response.json()
 
@@ -183,17 +203,20 @@ def per_call_instances(base_url: str, names: list[str]) -> dict[str, Call]:
             model=MODEL,
             base_url=base_url,
             api_key=API_KEY,
+            **api,
         ).invoke(PROMPT)
 
     calls: dict[str, Call] = {RAW: raw, FLOOR: floor, "ChatGradient": gradient}
-    official = _official_class(base_url)
+    if wire is not CHAT_COMPLETIONS:  # the floor and the official package have no Responses API
+        del calls[FLOOR]
+    official = _official_class(base_url) if wire is CHAT_COMPLETIONS else None
     if official is not None:
         calls[OFFICIAL] = lambda: official(model=MODEL, api_key=API_KEY).invoke(PROMPT)
     openai = _openai()
     if openai is not None:
         chat_openai = openai[0]
         calls["ChatOpenAI"] = lambda: chat_openai(
-            model=MODEL, base_url=base_url, api_key=API_KEY
+            model=MODEL, base_url=base_url, api_key=API_KEY, **api
         ).invoke(PROMPT)
     return {who: call for who, call in calls.items() if who in names}
 
@@ -204,10 +227,10 @@ def per_call_instances(base_url: str, names: list[str]) -> dict[str, Call]:
 class Counter:
     """New connections per 100 calls, as the relay counts them."""
 
-    def __init__(self, relay: RelayProcess, calls: int) -> None:
+    def __init__(self, relay: RelayProcess, calls: int, paths: tuple[str, ...] = PATHS) -> None:
         self.relay = relay
         self.calls = calls
-        self.counts: dict[str, dict[str, float]] = {path: {} for path in PATHS}
+        self.counts: dict[str, dict[str, float]] = {path: {} for path in paths}
 
     def run(self, path: str, who: str, call: Call) -> None:
         call()  # warm-up: the first connection is not counted
@@ -257,18 +280,19 @@ class NewConnectionRaw:
 
     name = RAW_NEW
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, wire: Wire = CHAT_COMPLETIONS) -> None:
         self.base_url = base_url
+        self.wire = wire
 
     def timed_stream(self, text: str) -> tuple[float, float]:
-        raw = RawHttpx(self.base_url)
+        raw = RawHttpx(self.base_url, self.wire)
         try:
             return raw.timed_stream(text)
         finally:
             raw.close()
 
     async def atimed_stream(self, text: str) -> tuple[float, float]:
-        raw = RawHttpx(self.base_url)
+        raw = RawHttpx(self.base_url, self.wire)
         try:
             return await raw.atimed_stream(text)
         finally:
@@ -279,58 +303,102 @@ class NewConnectionRaw:
 def measure(
     base_url: str, relay: RelayProcess, settings: Settings, names: list[str] | None
 ) -> dict[str, Any]:
-    """Every measurement against ``base_url`` (the relay); the results as JSON-ready data."""
-    contenders = make_contenders(base_url, names)
-    order = [c.name for c in contenders]
-    counter = Counter(relay, settings.calls)
-    sync_samples: dict[str, dict[str, list[float]]] = {}
-    async_samples: dict[str, dict[str, list[float]]] = {}
-    streaming = streaming_models(base_url, order)
-    embeddings = embedders(base_url, order)
-    fresh = per_call_instances(base_url, order)
-    timed = [*contenders, NewConnectionRaw(base_url)]
+    """Every measurement on each chat API against ``base_url`` (the relay), as JSON-ready data.
+
+    The sync paths of both APIs run first, then the async paths of both in one
+    event loop (``asyncio.run`` once, as in a service: clients that keep a
+    process-wide async pool, as ChatOpenAI does, cannot outlive their loop).
+    """
+    runs = [ApiMeasurement(base_url, relay, settings, names, wire) for wire in WIRES]
     try:
-        for c in contenders:
-            counter.run("invoke", c.name, partial(c.invoke, PROMPT))
-            counter.run("stream", c.name, partial(c.stream, PROMPT))
-        for who, model in streaming.items():
-            counter.run("invoke, streaming=True", who, partial(model.invoke, PROMPT))
-        for who, model in embeddings.items():
-            counter.run("embed_query", who, partial(model.embed_query, "bench text"))
-        for who, call in fresh.items():
-            counter.run("invoke, new instance per call", who, call)
-        _timed_rounds(timed, settings.trials, sync_samples)
+        for run in runs:
+            run.run_sync()
 
         async def async_paths() -> None:
             try:
-                for c in contenders:
-                    await counter.arun("ainvoke", c.name, partial(c.ainvoke, PROMPT))
-                    await counter.arun("astream", c.name, partial(c.astream, PROMPT))
-                await _atimed_rounds(timed, settings.trials, async_samples)
+                for run in runs:
+                    await run.run_async()
             finally:
-                for c in contenders:
-                    await c.aclose()
-                for model in streaming.values():
-                    closer = getattr(model, "aclose", None)
-                    if closer is not None:
-                        await closer()
+                for run in runs:
+                    await run.aclose()
 
         asyncio.run(async_paths())
     finally:
-        for c in contenders:
+        for run in runs:
+            run.close()
+    return {
+        "chunks": CHUNKS,
+        "settings": asdict(settings),
+        "apis": {run.wire.name: run.results() for run in runs},
+    }
+
+
+class ApiMeasurement:
+    """Both measurements on one chat API: stream timings and connections per path."""
+
+    def __init__(
+        self,
+        base_url: str,
+        relay: RelayProcess,
+        settings: Settings,
+        names: list[str] | None,
+        wire: Wire,
+    ) -> None:
+        self.wire = wire
+        self.trials = settings.trials
+        self.contenders = make_contenders(base_url, names, responses=wire is RESPONSES)
+        self.order = [c.name for c in self.contenders]
+        paths = PATHS if wire is CHAT_COMPLETIONS else tuple(p for p in PATHS if p != "embed_query")
+        self.counter = Counter(relay, settings.calls, paths)
+        self.sync_samples: dict[str, dict[str, list[float]]] = {}
+        self.async_samples: dict[str, dict[str, list[float]]] = {}
+        self.streaming = streaming_models(base_url, self.order, wire)
+        self.embeddings = embedders(base_url, self.order) if wire is CHAT_COMPLETIONS else {}
+        self.fresh = per_call_instances(base_url, self.order, wire)
+        self.timed = [*self.contenders, NewConnectionRaw(base_url, wire)]
+
+    def run_sync(self) -> None:
+        counter = self.counter
+        for c in self.contenders:
+            counter.run("invoke", c.name, partial(c.invoke, PROMPT))
+            counter.run("stream", c.name, partial(c.stream, PROMPT))
+        for who, model in self.streaming.items():
+            counter.run("invoke, streaming=True", who, partial(model.invoke, PROMPT))
+        for who, model in self.embeddings.items():
+            counter.run("embed_query", who, partial(model.embed_query, "bench text"))
+        for who, call in self.fresh.items():
+            counter.run("invoke, new instance per call", who, call)
+        _timed_rounds(self.timed, self.trials, self.sync_samples)
+
+    async def run_async(self) -> None:
+        for c in self.contenders:
+            await self.counter.arun("ainvoke", c.name, partial(c.ainvoke, PROMPT))
+            await self.counter.arun("astream", c.name, partial(c.astream, PROMPT))
+        await _atimed_rounds(self.timed, self.trials, self.async_samples)
+
+    async def aclose(self) -> None:
+        for c in self.contenders:
+            await c.aclose()
+        for model in self.streaming.values():
+            closer = getattr(model, "aclose", None)
+            if closer is not None:
+                await closer()
+
+    def close(self) -> None:
+        for c in self.contenders:
             c.close()
-        for model in [*streaming.values(), *embeddings.values()]:
+        for model in [*self.streaming.values(), *self.embeddings.values()]:
             closer = getattr(model, "close", None)
             if callable(closer):
                 closer()
-    return {
-        "order": order,
-        "chunks": CHUNKS,
-        "settings": asdict(settings),
-        "stream": sync_samples,
-        "astream": async_samples,
-        "connections_per_100_calls": counter.counts,
-    }
+
+    def results(self) -> dict[str, Any]:
+        return {
+            "order": self.order,
+            "stream": self.sync_samples,
+            "astream": self.async_samples,
+            "connections_per_100_calls": self.counter.counts,
+        }
 
 
 # ----------------------------------------------------------------- report
@@ -344,8 +412,13 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
 
 
 def render(data: dict[str, Any]) -> str:
-    """Markdown tables: stream timings (median, IQR, ratio to raw httpx), connection counts."""
-    order: list[str] = data["order"]
+    """Markdown tables per chat API: stream timings (median, IQR, ratio), connection counts."""
+    blocks = [f"### {api}\n\n" + _render_api(block, data) for api, block in data["apis"].items()]
+    return "\n\n".join(blocks)
+
+
+def _render_api(block: dict[str, Any], data: dict[str, Any]) -> str:
+    order: list[str] = block["order"]
     timed = [*order, RAW_NEW]
     lines = [
         f"Streams of {data['chunks']} chunks over HTTPS, {data['delay_ms']:g} ms each way, "
@@ -356,10 +429,10 @@ def render(data: dict[str, Any]) -> str:
     ]
     for api in ("stream", "astream"):
         for metric, label in (("ttft", "time to first token"), ("total", "total")):
-            base = statistics.median(data[api][RAW][metric]) if RAW in data[api] else None
+            base = statistics.median(block[api][RAW][metric]) if RAW in block[api] else None
             cells = []
             for who in timed:
-                values = data[api].get(who, {}).get(metric)
+                values = block[api].get(who, {}).get(metric)
                 if not values:
                     cells.append(DASH)
                     continue
@@ -376,37 +449,37 @@ def render(data: dict[str, Any]) -> str:
         "| path | " + " | ".join(order) + " |",
         "|---" * (len(order) + 1) + "|",
     ]
-    for path in PATHS:
-        counts = data["connections_per_100_calls"][path]
+    for path, counts in block["connections_per_100_calls"].items():
         cells = [DASH if who not in counts else f"{counts[who]:.0f}" for who in order]
         lines.append(f"| {path} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def verdict(data: dict[str, Any], who: str = "ChatGradient") -> list[str]:
-    """One line per wall-clock target: met or missed, with the numbers."""
+    """One line per wall-clock target and chat API: met or missed, with the numbers."""
     out = []
-    counts = data["connections_per_100_calls"]
-    missed = [
-        f"{path} {counts[path][who]:.0f}"
-        for path in PATHS
-        if who in counts[path] and counts[path][who] > CONNECTIONS_TARGET
-    ]
-    out.append(
-        f"{who}: at most {CONNECTIONS_TARGET:g} new connection per 100 calls on every path: "
-        + ("met" if not missed else "MISSED (" + ", ".join(missed) + ")")
-    )
-    for api in ("stream", "astream"):
-        if who not in data[api] or RAW not in data[api]:
-            continue
-        ratio = statistics.median(data[api][who]["ttft"]) / statistics.median(
-            data[api][RAW]["ttft"]
-        )
-        state = "met" if ratio <= TTFT_TARGET else "MISSED"
+    for name, block in data["apis"].items():
+        counts = block["connections_per_100_calls"]
+        missed = [
+            f"{path} {by_who[who]:.0f}"
+            for path, by_who in counts.items()
+            if who in by_who and by_who[who] > CONNECTIONS_TARGET
+        ]
         out.append(
-            f"{who}: `{api}` time to first token within {TTFT_TARGET - 1:.0%} of raw httpx "
-            f"(warm connection): {ratio:.3f}{TIMES}, {state}"
+            f"{who}, {name}: at most {CONNECTIONS_TARGET:g} new connection per 100 calls on "
+            "every path: " + ("met" if not missed else "MISSED (" + ", ".join(missed) + ")")
         )
+        for api in ("stream", "astream"):
+            if who not in block[api] or RAW not in block[api]:
+                continue
+            ratio = statistics.median(block[api][who]["ttft"]) / statistics.median(
+                block[api][RAW]["ttft"]
+            )
+            state = "met" if ratio <= TTFT_TARGET else "MISSED"
+            out.append(
+                f"{who}, {name}: `{api}` time to first token within {TTFT_TARGET - 1:.0%} of "
+                f"raw httpx (warm connection): {ratio:.3f}{TIMES}, {state}"
+            )
     return out
 
 
