@@ -14,10 +14,12 @@ from typing import Any
 
 from langchain_gradient.errors import GradientInvalidInputError
 
-__all__ = ["BREAKPOINT", "block_cache_control", "text_part", "with_breakpoint"]
+__all__ = ["BREAKPOINT", "CACHE_MARKS", "block_cache_control", "text_part", "with_breakpoint"]
 
 BREAKPOINT = "prompt_cache_breakpoint"
 """OpenAI's cache mark on a content part."""
+CACHE_MARKS = ("cache_control", BREAKPOINT)
+"""The fields of a sent content part that mark a cached prefix (Anthropic's, OpenAI's)."""
 
 
 def block_cache_control(block: Mapping[str, Any], index: int | None) -> dict[str, Any] | None:

@@ -54,6 +54,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_gradient._request import message_to_dict, validate_params
+from langchain_gradient._text_parts import CACHE_MARKS
 from langchain_gradient.errors import GradientInvalidInputError
 
 __all__ = [
@@ -78,8 +79,6 @@ _NO_COUNTERPART = (
 )
 _TOKEN_LIMITS = ("max_output_tokens", "max_completion_tokens", "max_tokens")
 _CHOICE_KEYWORDS = ("auto", "none", "required")
-_CACHE_MARKS = ("cache_control", "prompt_cache_breakpoint")
-"""Content-part fields that mark a cached prefix; kept wherever the part goes."""
 
 
 def build_payload(
@@ -341,7 +340,7 @@ def _output(content: Any, index: int) -> Any:
     if isinstance(content, str):
         return content
     parts = [part for part in content or [] if isinstance(part, Mapping)]
-    if any(key in part for part in parts for key in _CACHE_MARKS):
+    if any(key in part for part in parts for key in CACHE_MARKS):
         return _parts(parts, index, "input_text")
     return "".join(part.get("text", "") for part in parts)
 
@@ -364,7 +363,7 @@ def _parts(content: Any, index: int, text_type: str) -> Any:
         elif kind == "image_url":
             image = part["image_url"]
             detail = image.get("detail") or "auto"
-            marks = {key: part[key] for key in _CACHE_MARKS if key in part}
+            marks = {key: part[key] for key in CACHE_MARKS if key in part}
             parts.append(
                 {"type": "input_image", "image_url": image["url"], "detail": detail, **marks}
             )
