@@ -30,14 +30,25 @@ from langchain_gradient._response import StreamMapper
 from langchain_gradient.errors import GradientInvalidInputError, GradientStreamError
 
 __all__ = [
+    "API_CHOICES",
     "API_METADATA_KEY",
     "RESPONSES_API_MODELS",
     "RESPONSES_ONLY_FIELDS",
     "NamedStream",
     "choose_dialect",
     "mark_result",
+    "setting_for",
     "stream_tail",
 ]
+
+API_CHOICES = ("auto", "chat", "responses")
+"""The command lines' ``--api`` values: decide per call, Chat Completions, the Responses API."""
+
+
+def setting_for(choice: str) -> dict[str, bool]:
+    """An ``--api`` value as `ChatGradient` settings (``auto``: none, the per-call rule decides)."""
+    return {} if choice == "auto" else {"use_responses_api": choice == "responses"}
+
 
 RESPONSES_API_MODELS: tuple[str, ...] = ("openai-*-pro", "openai-*codex*")
 """Model ids (``fnmatch`` patterns, case-insensitive) served by the Responses

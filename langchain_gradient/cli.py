@@ -33,6 +33,7 @@ from typing import IO, Any
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata, add_usage
 
+from langchain_gradient._api_choice import API_CHOICES, setting_for
 from langchain_gradient._config import BASE_URL_ENV_VAR
 from langchain_gradient._exit_codes import (
     EXIT_API,
@@ -119,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-s", "--system", default=None, help="a system prompt")
     parser.add_argument(
         "--api",
-        choices=("auto", "chat", "responses"),
+        choices=API_CHOICES,
         default="auto",
         help=(
             "the API that answers: chat completions, the Responses API, or auto (the "
@@ -351,10 +352,9 @@ def _model(args: argparse.Namespace) -> ChatGradient:
             options[name] = getattr(args, name)
     if args.guardrails_info and not args.agent:
         raise _UsageError("--guardrails-info only applies to --agent")
-    if args.api != "auto":
-        if args.agent:
-            raise _UsageError("--api does not apply to --agent (an agent answers on its own API)")
-        options["use_responses_api"] = args.api == "responses"
+    if args.api != "auto" and args.agent:
+        raise _UsageError("--api does not apply to --agent (an agent answers on its own API)")
+    options.update(setting_for(args.api))
     try:
         if args.agent:
             if args.guardrails_info:

@@ -36,6 +36,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any
 
+from langchain_gradient._api_choice import API_CHOICES, setting_for
 from langchain_gradient._exit_codes import (
     EXIT_API,
     EXIT_AUTH,
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("--max-tokens", type=int, default=None, help="reply length limit")
     submit.add_argument(
         "--api",
-        choices=("auto", "chat", "responses"),
+        choices=API_CHOICES,
         default="auto",
         help="the API the requests go to (auto: as invoke chooses, by model id)",
     )
@@ -269,8 +270,7 @@ def _run(args: argparse.Namespace, err: IO[str]) -> int:
             options["temperature"] = args.temperature
         if args.max_tokens is not None:
             options["max_tokens"] = args.max_tokens
-        if args.api != "auto":
-            options["use_responses_api"] = args.api == "responses"
+        options.update(setting_for(args.api))
     model = ChatGradient(**options)
     if args.command == "submit":
         jsonl = args.format == "jsonl" or (
