@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessageChunk
 from langgraph.graph import END, START, MessagesState, StateGraph
 
 from langchain_gradient import ChatGradient
-from tests.unit_tests.fakes import FakeAPI, chunk, completion, sse
+from tests.unit_tests.fakes import FakeAPI, chunk, completion
 from tests.unit_tests.paths import ProtocolStreamingHandler, serve
 from tests.unit_tests.tool_streams import DIALECTS, Call, reply, stream_events
 
@@ -100,16 +100,10 @@ def test_the_callback_sees_the_finish_usage_and_api(mode: str, responses: bool) 
 def test_the_callback_sees_the_closing_chunk_of_a_stream_without_a_finish(mode: str) -> None:
     # Only [DONE] ends this stream: the closing chunk names the model and the API.
     events = [chunk({"role": "assistant", "content": "Hi"})]
-    api = FakeAPI(lambda request: _event_stream(events))
+    api = FakeAPI(events)  # a list of events is served as a stream ending in [DONE]
     yielded, seen = _yielded_and_seen(api.model(), mode)
     assert seen.response_metadata["model_name"] == "served-model"
     _same_reply(seen, yielded)
-
-
-def _event_stream(events: list[Any]) -> Any:
-    import httpx
-
-    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse(events))
 
 
 def test_langgraph_messages_mode_streams_every_parallel_tool_call() -> None:
