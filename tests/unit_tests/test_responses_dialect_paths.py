@@ -1,113 +1,55 @@
-"""Tools and structured output on the Responses dialect, on every LangChain path.
+"""Tools and structured output on the Responses API, on every LangChain path.
 
-`DialectFace` runs the dialect alone (no transport), with the orchestration
-the design note in
-`langchain_gradient.dialects` describes: the dialect's builder, its
-whole-reply mapper or its stream mapper, and the face's existing stream
-completeness rule (`stream_tail`). Binding goes through the same pure
-modules ``ChatGradient.bind_tools`` / ``with_structured_output`` use, so a
-scripted reply here meets the same parsers and the same truncation and
-refusal checks a real call will. `ChatGradient` itself runs every path on both
-APIs in ``test_paths_matrix.py`` (``BOTH_APIS``).
+`ChatGradient(use_responses_api=True)` answers one scripted Responses reply
+(`responses_replies`), served whole, as typed events (no ``[DONE]``) or as the
+chunk-shaped events of Gradient's spec, so a reply meets the same parsers
+and the same truncation and refusal checks a real call does. The path matrix
+(``test_paths_matrix.py``, ``BOTH_APIS``) runs every other behaviour on both APIs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from functools import reduce
 from operator import add
 from typing import Any
 
+import httpx
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.exceptions import OutputParserException
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, BaseMessageChunk
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessageChunk
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.utils import AddableDict
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from langchain_gradient._api_choice import stream_tail
-from langchain_gradient._structured_output import structured_output_runnable
-from langchain_gradient._tools import format_tool_choice, format_tools
+from langchain_gradient import ChatGradient
 from langchain_gradient.dialects import RESPONSES
 from langchain_gradient.errors import GradientRefusalError, GradientTruncatedOutputError
+from tests.unit_tests.fakes import FakeAPI, sse
 from tests.unit_tests.responses_replies import Call, Reply, chunk_events, typed_events, whole
 
 
-class DialectFace(BaseChatModel):
-    """The face's orchestration over one dialect, answering one scripted reply."""
+def responses_server(reply: Reply, shape: str = "typed") -> FakeAPI:
+    """A server answering ``reply`` on ``/responses``: whole, or streamed in ``shape``."""
 
-    reply: Reply
-    shape: str = "typed"
-    """How a stream arrives: ``"typed"`` events or ``"chunks"``."""
-    sent: list[dict[str, Any]] = Field(default_factory=list)
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path.endswith("/responses"), request.url
+        if not json.loads(request.content).get("stream"):
+            return httpx.Response(200, json=whole(reply))
+        events = typed_events(reply) if shape == "typed" else chunk_events(reply)
+        # Typed events end with response.completed, chunk-shaped ones with [DONE].
+        content = sse(events, done=shape == "chunks")
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content)
 
-    @property
-    def _llm_type(self) -> str:
-        return "dialect-face"
+    return FakeAPI(answer)
 
-    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        kwargs.pop("ls_structured_output_format", None)
-        return {"model": "openai-gpt-5.2-pro", **kwargs}
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        payload = RESPONSES.build_payload(messages, self._params(kwargs), stream=False)
-        self.sent.append(payload)
-        return RESPONSES.result(whole(self.reply), payload["model"])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        payload = RESPONSES.build_payload(messages, self._params(kwargs), stream=True)
-        self.sent.append(payload)
-        mapper = RESPONSES.stream_mapper(payload["model"])
-        events = typed_events(self.reply) if self.shape == "typed" else chunk_events(self.reply)
-        for event in events:
-            if (chunk := mapper.map(event)) is not None:
-                yield chunk
-        if (tail := stream_tail(mapper, self.shape == "chunks", RESPONSES)) is not None:
-            yield tail
-
-    def bind_tools(
-        self,
-        tools: Sequence[Any],
-        *,
-        tool_choice: Any = None,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> Runnable[Any, Any]:
-        formatted = format_tools(tools, strict=strict)
-        choice = format_tool_choice(tool_choice, formatted)
-        if choice is not None:
-            kwargs["tool_choice"] = choice
-        return self.bind(tools=formatted, **kwargs)
-
-    def with_structured_output(  # type: ignore[override]
-        self,
-        schema: Any = None,
-        *,
-        method: Any = "function_calling",
-        include_raw: bool = False,
-        strict: bool | None = None,
-    ) -> Runnable[Any, Any]:
-        return structured_output_runnable(
-            self, schema, method=method, include_raw=include_raw, strict=strict
-        )
+def face(api: FakeAPI) -> ChatGradient:
+    return api.model(model="openai-gpt-5.2-pro", use_responses_api=True)
 
 
 def _collect(items: list[Any]) -> Any:
@@ -130,12 +72,12 @@ PATHS: dict[str, tuple[str, Callable[[Runnable[Any, Any]], Any]]] = {
 }
 
 
-def run(path: str, reply: Reply, build: Callable[[DialectFace], Runnable[Any, Any]]) -> Any:
+def run(path: str, reply: Reply, build: Callable[[ChatGradient], Runnable[Any, Any]]) -> Any:
     shape, call = PATHS[path]
-    face = DialectFace(reply=reply, shape=shape)
-    outcome = call(build(face))
-    assert face.sent, "the face sent no request"
-    assert bool(face.sent[-1].get("stream")) == path.startswith(("stream", "astream"))
+    api = responses_server(reply, shape)
+    outcome = call(build(face(api)))
+    assert api.requests, "the face sent no request"
+    assert bool(api.body.get("stream")) == path.startswith(("stream", "astream"))
     return outcome
 
 
@@ -154,8 +96,8 @@ def _reply(method: str, text: str, incomplete: str | None = None) -> Reply:
     return Reply(text=(text,), incomplete=incomplete)
 
 
-def structured(method: str, **kwargs: Any) -> Callable[[DialectFace], Runnable[Any, Any]]:
-    return lambda face: face.with_structured_output(Person, method=method, **kwargs)
+def structured(method: str, **kwargs: Any) -> Callable[[ChatGradient], Runnable[Any, Any]]:
+    return lambda model: model.with_structured_output(Person, method=method, **kwargs)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -207,9 +149,9 @@ def test_a_malformed_forced_call_raises_on_every_path(path: str) -> None:
 
 def test_each_method_sends_its_own_request_shape() -> None:
     def sent(method: str, strict: bool | None = None) -> dict[str, Any]:
-        face = DialectFace(reply=_reply(method, '{"name": "Ada"}'))
-        face.with_structured_output(Person, method=method, strict=strict).invoke("Hi")
-        return face.sent[-1]
+        api = responses_server(_reply(method, '{"name": "Ada"}'))
+        face(api).with_structured_output(Person, method=method, strict=strict).invoke("Hi")
+        return api.body
 
     forced = sent("function_calling", strict=True)
     assert forced["tool_choice"] == {"type": "function", "name": "Person"}
@@ -218,11 +160,11 @@ def test_each_method_sends_its_own_request_shape() -> None:
     schema = sent("json_schema", strict=True)["text"]["format"]
     assert (schema["type"], schema["name"], schema["strict"]) == ("json_schema", "Person", True)
     assert schema["schema"]["properties"] == {"name": {"type": "string"}}
-    face = DialectFace(reply=Reply(text=('{"name": "Ada"}',)))
-    assert face.with_structured_output(None, method="json_mode").invoke("JSON please") == {
+    api = responses_server(Reply(text=('{"name": "Ada"}',)))
+    assert face(api).with_structured_output(None, method="json_mode").invoke("JSON please") == {
         "name": "Ada"
     }
-    assert face.sent[-1]["text"] == {"format": {"type": "json_object"}}
+    assert api.body["text"] == {"format": {"type": "json_object"}}
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -233,7 +175,7 @@ def test_bound_tools_come_back_as_tool_calls_on_every_path(path: str) -> None:
             Call("call_b", "Person", ('{"name": "B"}',)),
         )
     )
-    message = run(path, reply, lambda face: face.bind_tools([Person], tool_choice="any"))
+    message = run(path, reply, lambda model: model.bind_tools([Person], tool_choice="any"))
     assert [(c["id"], c["args"]) for c in message.tool_calls] == [
         ("call_a", {"name": "A"}),
         ("call_b", {"name": "B"}),
